@@ -1,0 +1,124 @@
+"""just phase-25-train [overrides]: train the mini-GPT, out of place (25-A) or in place (25-B)."""
+
+import shlex
+import signal
+import sys
+
+from omegaconf import OmegaConf
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from minigpt.cli.common import UsageError, fail, load_config
+from minigpt.config import default_run_name
+from minigpt.runs import CURVES, RunDir
+from minigpt.train import TrainResult, train
+
+PROGRAM = "phase-25-train"
+EXIT_STATUS = {"ok": 0, "crashed": 1, "interrupted": 130}
+SILENT_COMMAND = "just phase-25-train inplace=true ln=unchecked"
+ANOMALY_COMMAND = "just phase-25-train inplace=true detect_anomaly=true"
+HELP = f"""usage: {PROGRAM} [key=value ...]
+
+Train the phase-25 mini-GPT. Arguments are Hydra overrides of configs/phase25.yaml, e.g.
+  {PROGRAM}                                   control, out-of-place residual (experiments/25-A)
+  {PROGRAM} inplace=true detect_anomaly=true  the loud break, with the forward traceback
+  {PROGRAM} inplace=true ln=unchecked         the silent break: trains on, wrong gradients
+Switches: inplace, via_data, ln=torch|manual|unchecked, saved_tensors=default|save_on_cpu|allow_mutation,
+detect_anomaly, seed, device=auto|cpu|cuda, run_name, model.*, data.*, train.*, experiment=NAME.
+Exit status: 0 trained, 1 crashed, 2 bad input, 130 interrupted."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    overrides = sys.argv[1:] if argv is None else argv
+    if {"-h", "--help"} & set(overrides):
+        print(HELP)
+        return
+    try:
+        cfg = load_config(overrides)
+    except UsageError as e:
+        fail(str(e), PROGRAM)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)  # a killed run still writes its record
+    console = Console()
+    run, moved_to = RunDir.create(cfg.out_dir, default_run_name(cfg))
+    if moved_to:
+        console.print(f"[dim]earlier run kept at {moved_to}[/]")
+    run.write_config(OmegaConf.to_yaml(cfg, resolve=True))
+    result = train_with_progress(cfg, run, console, overrides)
+    report(cfg, run, result, console)
+    raise SystemExit(EXIT_STATUS[result.status])
+
+
+def raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def train_with_progress(cfg, run: RunDir, console: Console, overrides: list[str]) -> TrainResult:
+    """Train with a live bar: step, loss, accuracy, tokens/s, time left."""
+    columns = [TextColumn("step {task.completed:>4.0f}/{task.total:.0f}"), BarColumn(),
+               TextColumn("loss {task.fields[loss]}  acc {task.fields[acc]}  {task.fields[tps]} tok/s"),
+               TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("train", total=cfg.train.steps, loss="-", acc="-", tps="-")
+
+        def on_step(step: int, record: dict) -> None:
+            fields = {"loss": f"{record['loss']:.3f}", "tps": f"{record['tokens_per_s']:,.0f}"}
+            if "test_accuracy" in record:
+                fields["acc"] = f"{record['test_accuracy']:.1%}"
+            progress.update(task, completed=step + 1, **fields)
+
+        return train(cfg, run, on_step, {"command": shlex.join([PROGRAM, *overrides])})
+
+
+def report(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
+    """The crash panel or the result table, then the curves and where the record is."""
+    from minigpt.plots import plot_curves  # matplotlib loads in ~1 s: only once the run is over
+
+    summary = result.summary
+    if result.status == "crashed":
+        console.print(crash_panel(summary, cfg.detect_anomaly))
+    elif result.status == "interrupted":
+        console.print(f"[yellow]interrupted at step {summary['failed_step']}[/]: the record so far is kept")
+    table = Table(title=f"run {run.path.name}", show_header=False)
+    for key in ["status", "steps_completed", "final_val_loss", "final_test_accuracy", "wall_time_s"]:
+        value = summary.get(key)
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    console.print(table)
+    note = None if result.history else f"{result.status} at step {summary.get('failed_step')}: no step completed"
+    plot_curves({run.path.name: result.history}, run.path / CURVES, f"{run.path.name}: {summary['command']}",
+                note)
+    console.print(f"record: [bold]{run.path}[/] (summary.json, metrics.jsonl, grads/, curves.png)")
+
+
+def crash_panel(summary: dict, detect_anomaly: bool) -> Panel:
+    """PyTorch's own message verbatim, then the forward traceback or why there is none."""
+    body = Text(summary["error_message"] + "\n\n", style="bold")
+    traceback = summary.get("forward_traceback")
+    if traceback:
+        body.append("Forward traceback of the node whose backward failed (anomaly mode), our frames:\n")
+        body.append(project_frames(traceback), style="cyan")
+        body.append("\nThe full traceback is in summary.json.")
+    elif not detect_anomaly:
+        body.append("Anomaly detection was off, and PyTorch raised anyway: the version check runs on every "
+                    "backward.\n", style="yellow")
+        body.append(f"Silent wrong gradients need a saved tensor the check cannot see: {SILENT_COMMAND}\n"
+                    f"The forward traceback: {ANOMALY_COMMAND}", style="yellow")
+    title = f"{summary['error_type']} in {summary['failed_in']} at step {summary['failed_step']}"
+    return Panel(body, title=title, border_style="red")
+
+
+def project_frames(traceback: str) -> str:
+    """The frames of a forward traceback that are in this project, each with its source line."""
+    lines, keep = traceback.splitlines(), []
+    for i, line in enumerate(lines):
+        if line.strip().startswith('File "') and "/minigpt/" in line and "/cli/" not in line:
+            keep.append(line.strip())
+            if i + 1 < len(lines) and not lines[i + 1].strip().startswith("File "):
+                keep.append("    " + lines[i + 1].strip())
+    return "\n".join(keep)
+
+
+if __name__ == "__main__":
+    main()

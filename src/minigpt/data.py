@@ -1,0 +1,133 @@
+"""The data: a generated Spanish agreement task (default) and characters of any text file.
+
+The agreement task needs attention. In "la casa que vio el perro es muy roj -a ." the copula
+(es/son) and the adjective ending (-o/-a/-os/-as) agree with the head noun "casa", not with the
+nearer distractor "perro". Only those two positions count towards test_accuracy.
+"""
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from minigpt.config import DataKind
+
+PAD = "<pad>"
+IGNORE = -1  # target id that cross_entropy skips (padding)
+
+NOUNS = {  # lemma -> (gender, plural)
+    "perro": ("m", "perros"), "gato": ("m", "gatos"), "libro": ("m", "libros"),
+    "coche": ("m", "coches"), "barco": ("m", "barcos"), "vaso": ("m", "vasos"),
+    "casa": ("f", "casas"), "mesa": ("f", "mesas"), "silla": ("f", "sillas"),
+    "puerta": ("f", "puertas"), "vaca": ("f", "vacas"), "taza": ("f", "tazas"),
+}
+DETERMINERS = {("m", False): "el", ("f", False): "la", ("m", True): "los", ("f", True): "las"}
+ENDINGS = {("m", False): "-o", ("f", False): "-a", ("m", True): "-os", ("f", True): "-as"}
+VERBS = ["vio", "compró", "pintó", "buscó"]
+STEMS = ["roj", "blanc", "negr", "viej", "nuev", "bonit"]
+AGREEMENT_VOCAB = ([PAD, ".", "que", "es", "son", "muy"] + sorted(DETERMINERS.values())
+                   + sorted(n for lemma, (_, plural) in NOUNS.items() for n in (lemma, plural))
+                   + VERBS + STEMS + sorted(ENDINGS.values()))
+HELD_OUT_FRACTION = 0.15  # of (head, distractor, stem) triples: test sentences are unseen combinations
+
+
+@dataclass
+class Splits:
+    """Token ids of each split as (N, T) inputs and targets, and the positions test_accuracy scores."""
+
+    vocab: list[str]
+    train_x: torch.Tensor  # (N, T)
+    train_y: torch.Tensor  # (N, T), IGNORE on padding
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    test_mask: torch.Tensor  # (N, T) bool: the positions that test the rule
+
+    def batch(self, generator: torch.Generator, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """A random training batch (B, T) drawn with the given generator."""
+        idx = torch.randint(len(self.train_x), (batch_size,), generator=generator)
+        return self.train_x[idx], self.train_y[idx]
+
+    def to(self, device: torch.device) -> "Splits":
+        """The same splits with every tensor on `device`."""
+        return replace(self, **{f.name: getattr(self, f.name).to(device)
+                                for f in fields(self) if f.name != "vocab"})
+
+
+def make_splits(data_cfg, seed: int) -> Splits:
+    """Build the splits the data config names; the same seed gives the same data."""
+    if DataKind(data_cfg.kind) is DataKind.text:
+        return text_splits(Path(data_cfg.path), data_cfg.block_size)
+    return agreement_splits(data_cfg.n_train, data_cfg.n_eval, data_cfg.block_size, seed)
+
+
+def agreement_sentences(n: int, triples: np.ndarray, rng: np.random.Generator) -> list[list[str]]:
+    """n sentences whose (head lemma, distractor lemma, stem) come from the given index triples."""
+    lemmas = list(NOUNS)
+    picks = triples[rng.integers(len(triples), size=n)]
+    plural = rng.random((n, 2)) < 0.5
+    verb = rng.integers(len(VERBS), size=n)
+    verb_first, very = rng.random(n) < 0.5, rng.random(n) < 0.5
+    sentences = []
+    for i, (head, distractor, stem) in enumerate(picks):
+        head_gender, distractor_gender = NOUNS[lemmas[head]][0], NOUNS[lemmas[distractor]][0]
+        head_key, distractor_key = (head_gender, bool(plural[i, 0])), (distractor_gender, bool(plural[i, 1]))
+        head_np = [DETERMINERS[head_key], noun_form(lemmas[head], head_key[1])]
+        distractor_np = [DETERMINERS[distractor_key], noun_form(lemmas[distractor], distractor_key[1])]
+        relative = [VERBS[verb[i]], *distractor_np] if verb_first[i] else [*distractor_np, VERBS[verb[i]]]
+        predicate = ["son" if head_key[1] else "es", *(["muy"] if very[i] else []),
+                     STEMS[stem], ENDINGS[head_key], "."]
+        sentences.append([*head_np, "que", *relative, *predicate])
+    return sentences
+
+
+def noun_form(lemma: str, plural: bool) -> str:
+    return NOUNS[lemma][1] if plural else lemma
+
+
+def agreement_splits(n_train: int, n_eval: int, block_size: int, seed: int) -> Splits:
+    """Train on most (head, distractor, stem) combinations; validate and test on the held-out rest."""
+    rng = np.random.default_rng(seed)
+    grid = np.stack(np.meshgrid(np.arange(len(NOUNS)), np.arange(len(NOUNS)), np.arange(len(STEMS)),
+                                indexing="ij"), axis=-1).reshape(-1, 3)
+    order = rng.permutation(len(grid))
+    n_held = int(len(grid) * HELD_OUT_FRACTION)
+    held, seen = grid[order[:n_held]], grid[order[n_held:]]
+    ids = {word: i for i, word in enumerate(AGREEMENT_VOCAB)}
+    rule_targets = {ids[w] for w in ["es", "son", *ENDINGS.values()]}
+
+    def encode(sentences: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        seqs = np.full((len(sentences), block_size + 1), ids[PAD], dtype=np.int64)
+        for row, sentence in enumerate(sentences):
+            if len(sentence) > block_size + 1:
+                raise ValueError(f"data.block_size={block_size} is too short for a sentence "
+                                 f"of {len(sentence)} tokens; use at least {len(sentence) - 1}")
+            seqs[row, : len(sentence)] = [ids[w] for w in sentence]
+        x, y = torch.from_numpy(seqs[:, :-1]), torch.from_numpy(seqs[:, 1:]).clone()
+        y[y == ids[PAD]] = IGNORE
+        return x, y, torch.isin(y, torch.tensor(sorted(rule_targets)))
+
+    train_x, train_y, _ = encode(agreement_sentences(n_train, seen, rng))
+    val_x, val_y, _ = encode(agreement_sentences(n_eval, held, rng))
+    test_x, test_y, test_mask = encode(agreement_sentences(n_eval, held, rng))
+    return Splits(AGREEMENT_VOCAB, train_x, train_y, val_x, val_y, test_x, test_y, test_mask)
+
+
+def text_splits(path: Path, block_size: int) -> Splits:
+    """Characters of a text file: the first 90% trains, the rest is cut into validation and test windows."""
+    text = path.read_text(encoding="utf-8")
+    vocab = sorted(set(text))
+    index = {char: i for i, char in enumerate(vocab)}
+    stream = torch.tensor([index[char] for char in text], dtype=torch.long)
+    n_train = int(len(stream) * 0.9)
+    held_windows = (len(stream) - n_train) // (block_size + 1)
+    if n_train < block_size + 1 or held_windows < 2:
+        raise ValueError(f"text file '{path}' has {len(stream)} characters: too short for "
+                         f"data.block_size={block_size}; need at least {20 * (block_size + 1)}")
+    train = stream[:n_train].unfold(0, block_size + 1, 1)  # every window, as a view
+    held = stream[n_train: n_train + held_windows * (block_size + 1)].view(held_windows, block_size + 1)
+    val, test = held[: held_windows // 2], held[held_windows // 2:]
+    return Splits(vocab, train[:, :-1], train[:, 1:], val[:, :-1], val[:, 1:], test[:, :-1], test[:, 1:],
+                  torch.ones_like(test[:, 1:], dtype=torch.bool))

@@ -1,0 +1,50 @@
+"""The GPT: token and position embeddings, a stack of blocks, a final LayerNorm and the head."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from minigpt.block import Block
+from minigpt.data import IGNORE
+from minigpt.layer_norm import LayerNorm
+
+
+class GPT(nn.Module):
+    """A decoder-only transformer over token ids (B, T) -> logits (B, T, V)."""
+
+    def __init__(self, vocab_size: int, block_size: int, n_layer: int, n_head: int, n_embd: int,
+                 inplace: bool = False, via_data: bool = False, ln="torch"):
+        super().__init__()
+        self.token_embedding = nn.Embedding(vocab_size, n_embd)
+        self.position_embedding = nn.Embedding(block_size, n_embd)
+        self.blocks = nn.ModuleList(
+            Block(n_embd, n_head, block_size, inplace, via_data, ln) for _ in range(n_layer))
+        self.ln_final = LayerNorm(n_embd, ln)
+        self.head = nn.Linear(n_embd, vocab_size, bias=False)
+        self.apply(init_weights)
+
+    def forward(self, idx, targets=None):
+        """Logits (B, T, V) and, when targets are given, the mean cross-entropy over non-padding."""
+        positions = torch.arange(idx.size(1), device=idx.device)
+        h = self.token_embedding(idx) + self.position_embedding(positions)  # (B, T, C)
+        for block in self.blocks:
+            h = block(h)
+        logits = self.head(self.ln_final(h))  # (B, T, V)
+        if targets is None:
+            return logits, None
+        return logits, F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
+
+
+def init_weights(module: nn.Module) -> None:
+    """GPT-2's initialisation: N(0, 0.02) weights, zero biases."""
+    if isinstance(module, (nn.Linear, nn.Embedding)):
+        nn.init.normal_(module.weight, std=0.02)
+    if isinstance(module, nn.Linear) and module.bias is not None:
+        nn.init.zeros_(module.bias)
+
+
+def build_model(cfg, vocab_size: int) -> GPT:
+    """The GPT the config describes, on the CPU, initialised from the current torch seed."""
+    m = cfg.model
+    return GPT(vocab_size, cfg.data.block_size, m.n_layer, m.n_head, m.n_embd,
+               cfg.inplace, cfg.via_data, cfg.ln)

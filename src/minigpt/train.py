@@ -1,0 +1,139 @@
+"""The training loop as a library function: no Hydra, no printing; it records and returns."""
+
+import contextlib
+import platform
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Optional
+
+import torch
+
+from minigpt.config import Device, SavedTensors
+from minigpt.data import Splits, make_splits
+from minigpt.model import GPT, build_model
+from minigpt.runs import RunDir
+
+FORWARD_TRACEBACK_MARK = "Traceback of forward call that caused the error"
+
+
+@dataclass
+class TrainResult:
+    """What a run produced, whether it finished, crashed or was interrupted."""
+
+    status: str  # ok | crashed | interrupted
+    model: GPT
+    splits: Splits
+    summary: dict
+    last_batch: Optional[tuple[torch.Tensor, torch.Tensor]] = None
+    error: Optional[BaseException] = None
+    history: list[dict] = field(default_factory=list)
+
+
+def pick_device(device: str) -> torch.device:
+    """auto means CUDA when present, else CPU."""
+    if Device(device) is Device.auto:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if Device(device) is Device.cuda and not torch.cuda.is_available():
+        raise RuntimeError("device=cuda, but torch.cuda.is_available() is False on this machine")
+    return torch.device(str(Device(device).value))
+
+
+def saved_tensors_context(kind: str) -> contextlib.AbstractContextManager:
+    """The saved-tensor handling one training step runs under."""
+    kind = SavedTensors(kind)
+    if kind is SavedTensors.save_on_cpu:
+        return torch.autograd.graph.save_on_cpu()
+    if kind is SavedTensors.allow_mutation:
+        return torch.autograd.graph.allow_mutation_on_saved_tensors()
+    return contextlib.nullcontext()
+
+
+@torch.inference_mode()
+def evaluate(model: GPT, splits: Splits) -> tuple[float, float]:
+    """Validation loss over every position, and test accuracy on the positions that test the rule."""
+    _, val_loss = model(splits.val_x, splits.val_y)
+    logits, _ = model(splits.test_x)
+    correct = (logits.argmax(-1) == splits.test_y)[splits.test_mask]
+    return val_loss.item(), correct.float().mean().item()
+
+
+def forward_traceback(caught: list[warnings.WarningMessage]) -> Optional[str]:
+    """The forward traceback anomaly mode emits as a warning when a backward fails, verbatim."""
+    for w in caught:
+        if FORWARD_TRACEBACK_MARK in str(w.message):
+            return str(w.message)
+    return None
+
+
+def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, dict], None]] = None,
+          extra_summary: Optional[dict] = None) -> TrainResult:
+    """Train the config's model; every outcome is written to `run` (when given) and returned.
+
+    extra_summary: fields for summary.json that only the caller knows, such as the command.
+    """
+    started, t0 = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
+    device = pick_device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    splits = make_splits(cfg.data, cfg.seed).to(device)
+    model = build_model(cfg, len(splits.vocab)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay,
+                                  foreach=True)
+    batches = torch.Generator().manual_seed(cfg.seed)
+    summary = {"status": "running", "started_at": started, "seed": cfg.seed, "device": str(device),
+               "torch_version": torch.__version__, "python_version": platform.python_version(),
+               "steps_planned": cfg.train.steps, "steps_completed": 0, **(extra_summary or {})}
+    history: list[dict] = []
+    result = TrainResult("running", model, splits, summary, history=history)
+    if run:
+        run.write_summary(summary)
+    tokens_per_step = cfg.train.batch_size * cfg.data.block_size
+    step, phase, loss = 0, "forward", None
+    try:
+        with torch.autograd.set_detect_anomaly(cfg.detect_anomaly, check_nan=False), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for step in range(cfg.train.steps):
+                step_start = time.perf_counter()
+                x, y = result.last_batch = splits.batch(batches, cfg.train.batch_size)
+                with saved_tensors_context(cfg.saved_tensors):
+                    phase = "forward"
+                    _, loss = model(x, y)
+                    phase = "backward"
+                    loss.backward()
+                phase = "optimizer"
+                if run and step in cfg.train.grad_steps:
+                    run.save_grads(step, model)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                record = {"step": step, "loss": loss.item(),
+                          "tokens_per_s": tokens_per_step / (time.perf_counter() - step_start)}
+                if (step + 1) % cfg.train.eval_every == 0 or step + 1 == cfg.train.steps:
+                    phase = "eval"
+                    record["val_loss"], record["test_accuracy"] = evaluate(model, splits)
+                history.append(record)
+                summary["steps_completed"] = step + 1
+                if run:
+                    run.log(record)
+                if on_step:
+                    on_step(step, record)
+                caught.clear()
+        result.status = "ok"
+    except (RuntimeError, KeyboardInterrupt) as e:
+        result.status = "interrupted" if isinstance(e, KeyboardInterrupt) else "crashed"
+        result.error = e
+        summary.update({"failed_step": step, "failed_in": phase, "error_type": type(e).__name__,
+                        "error_message": str(e), "forward_traceback": forward_traceback(caught),
+                        "loss_before_failure": None if loss is None else loss.item()})
+    finally:
+        evals = [r for r in history if "test_accuracy" in r]
+        summary.update({"status": result.status if result.status != "running" else "crashed",
+                        "finished_at": datetime.now().isoformat(timespec="seconds"),
+                        "wall_time_s": round(time.perf_counter() - t0, 3),
+                        "final_val_loss": evals[-1]["val_loss"] if evals else None,
+                        "final_test_accuracy": evals[-1]["test_accuracy"] if evals else None})
+        if run:
+            run.save_weights(model)
+            run.write_summary(summary)
+    return result
