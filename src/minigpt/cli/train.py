@@ -1,8 +1,10 @@
 """just phase-25-train [overrides]: train the mini-GPT, out of place (25-A) or in place (25-B)."""
 
+import os
 import shlex
 import signal
 import sys
+from pathlib import Path
 
 from omegaconf import OmegaConf
 from rich.console import Console
@@ -20,6 +22,8 @@ PROGRAM = "phase-25-train"
 EXIT_STATUS = {"ok": 0, "crashed": 1, "interrupted": 130}
 SILENT_COMMAND = "just phase-25-train inplace=true ln=unchecked"
 ANOMALY_COMMAND = "just phase-25-train inplace=true detect_anomaly=true"
+PHASE_NAMES = {"forward": "the forward pass", "backward": "loss.backward()", "optimizer": "optimizer.step()",
+               "eval": "evaluation"}
 HELP = f"""usage: {PROGRAM} [key=value ...]
 
 Train the phase-25 mini-GPT. Arguments are Hydra overrides of configs/phase25.yaml, e.g.
@@ -105,7 +109,7 @@ def crash_panel(summary: dict, detect_anomaly: bool) -> Panel:
                     "backward.\n", style="yellow")
         body.append(f"Silent wrong gradients need a saved tensor the check cannot see: {SILENT_COMMAND}\n"
                     f"The forward traceback: {ANOMALY_COMMAND}", style="yellow")
-    title = f"{summary['error_type']} in {summary['failed_in']} at step {summary['failed_step']}"
+    title = f"{summary['error_type']} in {PHASE_NAMES[summary['failed_in']]} at step {summary['failed_step']}"
     return Panel(body, title=title, border_style="red")
 
 
@@ -114,7 +118,7 @@ def project_frames(traceback: str) -> str:
     lines, keep = traceback.splitlines(), []
     for i, line in enumerate(lines):
         if line.strip().startswith('File "') and "/minigpt/" in line and "/cli/" not in line:
-            keep.append(line.strip())
+            keep.append(line.strip().replace(str(Path.cwd()) + os.sep, ""))
             if i + 1 < len(lines) and not lines[i + 1].strip().startswith("File "):
                 keep.append("    " + lines[i + 1].strip())
     return "\n".join(keep)
