@@ -29,6 +29,7 @@ STEMS = ["roj", "blanc", "negr", "viej", "nuev", "bonit"]
 AGREEMENT_VOCAB = ([PAD, ".", "que", "es", "son", "muy"] + sorted(DETERMINERS.values())
                    + sorted(n for lemma, (_, plural) in NOUNS.items() for n in (lemma, plural))
                    + VERBS + STEMS + sorted(ENDINGS.values()))
+WORD_ID = {word: i for i, word in enumerate(AGREEMENT_VOCAB)}
 HELD_OUT_FRACTION = 0.15  # of (head, distractor, stem) triples: test sentences are unseen combinations
 
 
@@ -63,28 +64,32 @@ def make_splits(data_cfg, seed: int) -> Splits:
     return agreement_splits(data_cfg.n_train, data_cfg.n_eval, data_cfg.block_size, seed)
 
 
-def agreement_sentences(n: int, triples: np.ndarray, rng: np.random.Generator) -> list[list[str]]:
-    """n sentences whose (head lemma, distractor lemma, stem) come from the given index triples."""
-    lemmas = list(NOUNS)
-    picks = triples[rng.integers(len(triples), size=n)]
-    plural = rng.random((n, 2)) < 0.5
-    verb = rng.integers(len(VERBS), size=n)
-    verb_first, very = rng.random(n) < 0.5, rng.random(n) < 0.5
-    sentences = []
-    for i, (head, distractor, stem) in enumerate(picks):
-        head_gender, distractor_gender = NOUNS[lemmas[head]][0], NOUNS[lemmas[distractor]][0]
-        head_key, distractor_key = (head_gender, bool(plural[i, 0])), (distractor_gender, bool(plural[i, 1]))
-        head_np = [DETERMINERS[head_key], noun_form(lemmas[head], head_key[1])]
-        distractor_np = [DETERMINERS[distractor_key], noun_form(lemmas[distractor], distractor_key[1])]
-        relative = [VERBS[verb[i]], *distractor_np] if verb_first[i] else [*distractor_np, VERBS[verb[i]]]
-        predicate = ["son" if head_key[1] else "es", *(["muy"] if very[i] else []),
-                     STEMS[stem], ENDINGS[head_key], "."]
-        sentences.append([*head_np, "que", *relative, *predicate])
-    return sentences
+def agreement_sentences(n: int, triples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """n sentences as token ids (n, 12), padded; (head lemma, distractor lemma, stem) from `triples`."""
+    ids, lemmas = WORD_ID, list(NOUNS)
+    gender = np.array([NOUNS[lemma][0] == "f" for lemma in lemmas], dtype=np.int64)  # 0 m, 1 f
+    determiner, ending = gender_number_table(DETERMINERS), gender_number_table(ENDINGS)
+    noun = np.array([[ids[lemma], ids[NOUNS[lemma][1]]] for lemma in lemmas])  # (lemma, plural)
+    head, distractor, stem = triples[rng.integers(len(triples), size=n)].T
+    head_plural, distractor_plural = (rng.random((2, n)) < 0.5).astype(np.int64)
+    verb = np.array([ids[v] for v in VERBS])[rng.integers(len(VERBS), size=n)]
+    verb_first, very = rng.random((2, n)) < 0.5
+    distractor_det = determiner[gender[distractor], distractor_plural]
+    distractor_noun = noun[distractor, distractor_plural]
+    relative = np.where(verb_first[:, None], np.stack([verb, distractor_det, distractor_noun], 1),
+                        np.stack([distractor_det, distractor_noun, verb], 1))
+    predicate = np.stack([np.array([ids["es"], ids["son"]])[head_plural], np.full(n, ids["muy"]),
+                          np.array([ids[s] for s in STEMS])[stem], ending[gender[head], head_plural],
+                          np.full(n, ids["."]), np.full(n, ids[PAD])], 1)
+    without_very = np.concatenate([predicate[:, :1], predicate[:, 2:], predicate[:, -1:]], 1)
+    predicate = np.where(very[:, None], predicate, without_very)  # "muy" is optional: shifts the rule's position
+    return np.concatenate([np.stack([determiner[gender[head], head_plural], noun[head, head_plural],
+                                     np.full(n, ids["que"])], 1), relative, predicate], 1)
 
 
-def noun_form(lemma: str, plural: bool) -> str:
-    return NOUNS[lemma][1] if plural else lemma
+def gender_number_table(words: dict) -> np.ndarray:
+    """Token ids indexed [gender (0 m, 1 f), plural (0, 1)]."""
+    return np.array([[WORD_ID[words[(g, plural)]] for plural in (False, True)] for g in "mf"])
 
 
 def agreement_splits(n_train: int, n_eval: int, block_size: int, seed: int) -> Splits:
@@ -95,19 +100,17 @@ def agreement_splits(n_train: int, n_eval: int, block_size: int, seed: int) -> S
     order = rng.permutation(len(grid))
     n_held = int(len(grid) * HELD_OUT_FRACTION)
     held, seen = grid[order[:n_held]], grid[order[n_held:]]
-    ids = {word: i for i, word in enumerate(AGREEMENT_VOCAB)}
-    rule_targets = {ids[w] for w in ["es", "son", *ENDINGS.values()]}
+    rule_targets = [WORD_ID[w] for w in ["es", "son", *ENDINGS.values()]]
 
-    def encode(sentences: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        seqs = np.full((len(sentences), block_size + 1), ids[PAD], dtype=np.int64)
-        for row, sentence in enumerate(sentences):
-            if len(sentence) > block_size + 1:
-                raise ValueError(f"data.block_size={block_size} is too short for a sentence "
-                                 f"of {len(sentence)} tokens; use at least {len(sentence) - 1}")
-            seqs[row, : len(sentence)] = [ids[w] for w in sentence]
+    def encode(sentences: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if sentences.shape[1] > block_size + 1:
+            raise ValueError(f"data.block_size={block_size} is too short for agreement sentences "
+                             f"of {sentences.shape[1]} tokens; use at least {sentences.shape[1] - 1}")
+        seqs = np.full((len(sentences), block_size + 1), WORD_ID[PAD], dtype=np.int64)
+        seqs[:, : sentences.shape[1]] = sentences
         x, y = torch.from_numpy(seqs[:, :-1]), torch.from_numpy(seqs[:, 1:]).clone()
-        y[y == ids[PAD]] = IGNORE
-        return x, y, torch.isin(y, torch.tensor(sorted(rule_targets)))
+        y[y == WORD_ID[PAD]] = IGNORE
+        return x, y, torch.isin(y, torch.tensor(rule_targets))
 
     train_x, train_y, _ = encode(agreement_sentences(n_train, seen, rng))
     val_x, val_y, _ = encode(agreement_sentences(n_eval, held, rng))

@@ -1,0 +1,130 @@
+"""just bench: each speed figure of the phase next to its target, written to benchmarks/measured.json.
+
+The README's figures are rendered from that file (`just docs`), so they are always measured ones.
+Run it on a quiet machine: other work on the cores inflates every figure.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from reference_gpt import ReferenceGPT  # noqa: E402
+
+from minigpt.cli.common import load_config  # noqa: E402
+from minigpt.data import make_splits  # noqa: E402
+from minigpt.model import build_model  # noqa: E402
+
+MEASURED = ROOT / "benchmarks" / "measured.json"
+
+
+def seconds(command: list[str], repeats: int = 3) -> float:
+    """Median wall time of a command, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=False, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def seconds_until(command: list[str], marker: str) -> float:
+    """Wall time from start until `marker` appears on the command's stdout."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "COLUMNS": "300"})
+    for line in process.stdout:
+        if marker in line:
+            elapsed = time.perf_counter() - start
+            break
+    else:
+        raise RuntimeError(f"{marker!r} never appeared in the output of {command}")
+    process.wait()
+    return elapsed
+
+
+def train_cli(*overrides: str) -> list[str]:
+    return [sys.executable, "-m", "minigpt.cli.train", *overrides]
+
+
+def control_run(out_dir: str) -> dict:
+    """The default control run, end to end (process start to exit)."""
+    value = seconds(train_cli(f"out_dir={out_dir}"), repeats=1)
+    return {"name": "default control run (just phase-25-train)", "value": round(value, 1), "unit": "s",
+            "target": 60, "better": "lower", "command": "just phase-25-train"}
+
+
+def error_latency(out_dir: str) -> dict:
+    """How long after `import torch, hydra, rich` the in-place error is on screen."""
+    imports = seconds([sys.executable, "-c", "import torch, hydra, rich"])
+    error = statistics.median(seconds_until(train_cli("inplace=true", f"out_dir={out_dir}"),
+                                            "modified by an inplace") for _ in range(3))
+    return {"name": "in-place error on screen, after the imports", "value": round(error - imports, 2), "unit": "s",
+            "target": 1.5, "better": "lower", "command": "just phase-25-train inplace=true",
+            "detail": f"{error:.2f} s in all, {imports:.2f} s of which is `import torch, hydra, rich`"}
+
+
+def tokens_per_second(model: torch.nn.Module, splits, batch_size: int, steps: int = 150) -> float:
+    """Training throughput (forward, backward, foreach AdamW step) after a warm-up."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, foreach=True)
+    generator = torch.Generator().manual_seed(0)
+    batches = [splits.batch(generator, batch_size) for _ in range(steps + 20)]
+    for i, (x, y) in enumerate(batches):
+        if i == 20:
+            start = time.perf_counter()
+        _, loss = model(x, y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    return steps * batches[0][0].numel() / (time.perf_counter() - start)
+
+
+def throughput() -> dict:
+    """Our teaching GPT against the reference GPT of the same sizes, best of three each."""
+    cfg = load_config([])
+    splits = make_splits(cfg.data, cfg.seed)
+    m = cfg.model
+    ours = max(tokens_per_second(build_model(cfg, len(splits.vocab)), splits, cfg.train.batch_size) for _ in range(3))
+    reference = max(tokens_per_second(ReferenceGPT(len(splits.vocab), cfg.data.block_size, m.n_layer, m.n_head,
+                                                   m.n_embd), splits, cfg.train.batch_size) for _ in range(3))
+    return {"name": "training throughput, ours / reference GPT", "value": round(ours / reference, 2), "unit": "x",
+            "target": 1.0, "better": "higher", "command": "just bench",
+            "detail": f"{ours:,.0f} vs {reference:,.0f} tokens/s"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true", help="print only; leave measured.json as it is")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as out_dir:
+        figures = [control_run(out_dir), error_latency(out_dir), throughput()]
+    table = Table(title="phase 25 speed figures")
+    for column in ["figure", "measured", "target", "", "detail"]:
+        table.add_column(column)
+    for f in figures:
+        met = f["value"] <= f["target"] if f["better"] == "lower" else f["value"] >= f["target"]
+        bound = "≤" if f["better"] == "lower" else "≥"
+        table.add_row(f["name"], f"{f['value']} {f['unit']}", f"{bound} {f['target']} {f['unit']}",
+                      "[green]met[/]" if met else "[red]missed[/]", f.get("detail", ""))
+    Console().print(table)
+    if not args.no_write:
+        machine = f"{platform.machine()}, {torch.get_num_threads()} threads, {platform.python_version()}"
+        MEASURED.write_text(json.dumps({"torch": torch.__version__, "machine": machine, "figures": figures},
+                                       indent=2) + "\n")
+        print(f"written: {MEASURED.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

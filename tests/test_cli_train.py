@@ -1,0 +1,98 @@
+"""phase-25-train as a learner meets it: one line for a mistake, a complete record for every run."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from minigpt.cli.train import main
+from tests.conftest import TINY
+
+BAD_OVERRIDES = [  # (override, words the one line must contain)
+    ("inplace=maybe", ["inplace", "true or false"]),
+    ("ln=foo", ["ln", "torch, manual, unchecked"]),
+    ("saved_tensors=sometimes", ["saved_tensors", "default, save_on_cpu, allow_mutation"]),
+    ("model.n_embd=30", ["model.n_embd", "not divisible", "model.n_head"]),
+    ("colour=red", ["unknown key 'colour'", "inplace"]),
+    ("model.nhead=3", ["unknown key 'model.nhead'", "n_head"]),
+    ("model=huge", ["no model named 'huge'", "tiny"]),
+    ("seed=1.5", ["seed", "an integer"]),
+    ("inplace", ["'inplace' is not an override", "key=value"]),
+    ("via_data=true", ["via_data", "inplace=true"]),
+    ("data=text", ["data.path", "text file"]),
+]
+
+
+def train_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "minigpt.cli.train", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, "COLUMNS": "200"})
+
+
+@pytest.mark.parametrize(("override", "expected"), BAD_OVERRIDES, ids=[o for o, _ in BAD_OVERRIDES])
+def test_bad_override_gets_one_line_and_exit_status_2(capsys, override, expected):
+    with pytest.raises(SystemExit) as exit_info:
+        main([override])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert all(word in err for word in expected), err
+
+
+def test_bad_override_prints_no_stack_dump_from_the_real_command():
+    result = train_cli("inplace=maybe")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+
+
+def test_crashed_run_leaves_a_complete_record_and_exits_1(tmp_path):
+    result = train_cli(*TINY, f"out_dir={tmp_path}", "inplace=true", "detect_anomaly=true")
+    assert result.returncode == 1
+    run = tmp_path / "25-B"
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "crashed" and summary["error_type"] == "RuntimeError"
+    assert "modified by an inplace operation" in result.stdout
+    assert "block.py" in summary["forward_traceback"] and summary["loss_before_failure"] > 0
+    assert "inplace: true" in (run / "config.yaml").read_text()
+    for name in ["weights.safetensors", "curves.png"]:
+        assert (run / name).stat().st_size > 0
+
+
+def test_crash_without_anomaly_mode_explains_the_check_and_names_the_silent_command(tmp_path):
+    result = train_cli(*TINY, f"out_dir={tmp_path}", "inplace=true")
+    assert result.returncode == 1
+    assert "Anomaly detection was off" in result.stdout
+    assert "just phase-25-train inplace=true ln=unchecked" in result.stdout
+
+
+def test_rerunning_keeps_the_earlier_run_and_the_plain_name_is_the_latest(tmp_path):
+    for seed in (1, 2):
+        assert train_cli(*TINY, f"out_dir={tmp_path}", f"seed={seed}").returncode == 0
+    earlier = [p for p in tmp_path.iterdir() if p.name.startswith("25-A@")]
+    assert len(earlier) == 1
+    assert json.loads((earlier[0] / "summary.json").read_text())["seed"] == 1
+    assert json.loads((tmp_path / "25-A" / "summary.json").read_text())["seed"] == 2
+
+
+def test_interrupted_run_keeps_its_record_and_exits_130(tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "minigpt.cli.train", *TINY, "train.steps=100000",
+                                f"out_dir={tmp_path}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    metrics = tmp_path / "25-A" / "metrics.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (metrics.exists() and metrics.stat().st_size > 0):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    summary = json.loads((tmp_path / "25-A" / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["steps_completed"] > 0
+    assert (tmp_path / "25-A" / "curves.png").exists()
+
+
+def test_default_control_run_reaches_95_percent_test_accuracy(tmp_path):
+    result = train_cli(f"out_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "25-A" / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["final_test_accuracy"] >= 0.95
