@@ -25,6 +25,8 @@ from reference_gpt import ReferenceGPT  # noqa: E402
 
 from minigpt.cli.common import load_config  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
+from minigpt.doctor import diagnose_model  # noqa: E402
+from minigpt.lint import lint_report  # noqa: E402
 from minigpt.model import build_model  # noqa: E402
 
 MEASURED = ROOT / "benchmarks" / "measured.json"
@@ -104,12 +106,70 @@ def throughput() -> dict:
             "detail": f"{ours:,.0f} vs {reference:,.0f} tokens/s"}
 
 
+def doctor_overhead() -> dict:
+    """The graph doctor on the default model: one forward under tracer and anomaly mode plus the walk,
+    minus a plain forward of the same batch (medians of 5)."""
+    cfg = load_config([])
+    splits = make_splits(cfg.data, cfg.seed)
+    model = build_model(cfg, len(splits.vocab))
+    x, y = splits.batch(torch.Generator().manual_seed(0), cfg.train.batch_size)
+
+    def median_time(work) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    forward = median_time(lambda: model(x, y))
+    doctor = median_time(lambda: diagnose_model(model, x, y))
+    return {"name": "graph doctor, beyond the forward (default model)", "value": round(doctor - forward, 3),
+            "unit": "s", "target": 1.0, "better": "lower", "command": "just phase-25-graph",
+            "detail": f"{doctor:.3f} s with the doctor, {forward:.3f} s plain forward, B={cfg.train.batch_size}"}
+
+
+def lint_speed() -> dict:
+    """The static lint over every Python file of the repository (median of 3)."""
+    times, report = [], None
+    for _ in range(3):
+        start = time.perf_counter()
+        report = lint_report([ROOT])
+        times.append(time.perf_counter() - start)
+    return {"name": "in-place lint of the whole repository", "value": round(statistics.median(times), 3),
+            "unit": "s", "target": 1.0, "better": "lower", "command": "just phase-25-lint .",
+            "detail": f"{report.files} files"}
+
+
+def grad_compare_speed(out_dir: str) -> dict:
+    """grad-compare of two default runs (control and silent variant) against `import torch` (medians of 5)."""
+    runs = Path(out_dir) / "grad-compare"
+    for overrides in [[], ["inplace=true", "ln=unchecked"]]:
+        subprocess.run(train_cli(*overrides, f"out_dir={runs}"), cwd=ROOT, check=True, capture_output=True)
+    torch_import = seconds([sys.executable, "-c", "import torch"], repeats=5)
+    compare = seconds([sys.executable, "-m", "minigpt.cli.grad_compare", "25-A", "25-B", "--out-dir", str(runs)],
+                      repeats=5)
+    return {"name": "grad-compare of two default runs / `import torch`", "value": round(compare / torch_import, 2),
+            "unit": "x", "target": 1.5, "better": "lower", "command": "just phase-25-grad-compare 25-A 25-B",
+            "detail": f"{compare:.2f} s vs {torch_import:.2f} s for `python -c 'import torch'`"}
+
+
+def sweep_time(out_dir: str) -> dict:
+    """The default seed sweep (every variant over 5 seeds), process start to exit."""
+    value = seconds([sys.executable, "-m", "minigpt.cli.sweep", f"out_dir={out_dir}"], repeats=1)
+    jobs = json.loads((Path(out_dir) / "25-sweep" / "summary.json").read_text())["jobs"]
+    return {"name": "default seed sweep (just phase-25-sweep)", "value": round(value / 60, 1), "unit": "min",
+            "target": 5, "better": "lower", "command": "just phase-25-sweep",
+            "detail": f"{len(jobs)} runs of {sum(j['wall_time_s'] for j in jobs) / len(jobs):.1f} s on average"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print only; leave measured.json as it is")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as out_dir:
-        figures = [control_run(out_dir), error_latency(out_dir), throughput()]
+        figures = [control_run(out_dir), error_latency(out_dir), throughput(), doctor_overhead(), lint_speed(),
+                   grad_compare_speed(out_dir), sweep_time(out_dir)]
     table = Table(title="phase 25 speed figures")
     for column in ["figure", "measured", "target", "", "detail"]:
         table.add_column(column)

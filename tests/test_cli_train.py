@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+import torch
 
 from minigpt.cli.train import main
 from tests.conftest import TINY
@@ -24,6 +25,7 @@ BAD_OVERRIDES = [  # (override, words the one line must contain)
     ("inplace", ["'inplace' is not an override", "key=value"]),
     ("via_data=true", ["via_data", "inplace=true"]),
     ("data=text", ["data.path", "text file"]),
+    ("data.block_size=5", ["data.block_size", "at least"]),
 ]
 
 
@@ -40,6 +42,21 @@ def test_bad_override_gets_one_line_and_exit_status_2(capsys, override, expected
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
     assert all(word in err for word in expected), err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_on_a_machine_without_it_gets_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["device=cuda"])
+    assert exit_info.value.code == 2 and "torch.cuda.is_available() is False" in capsys.readouterr().err
+
+
+def test_a_text_file_that_is_not_utf8_gets_one_line(capsys, tmp_path):
+    path = tmp_path / "binary.txt"
+    path.write_bytes(bytes([0xFF, 0xFE, 0x00]))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data=text", f"data.path={path}"])
+    assert exit_info.value.code == 2 and "not UTF-8 text" in capsys.readouterr().err
 
 
 def test_bad_override_prints_no_stack_dump_from_the_real_command():

@@ -53,7 +53,7 @@ class TrainConfig:
     batch_size: int = 64  # B
     lr: float = 3e-3  # high for a tiny model; AdamW keeps it stable here
     weight_decay: float = 0.01
-    eval_every: int = 50
+    eval_every: int = 25
     grad_steps: list[int] = field(default_factory=lambda: [0])  # steps whose gradients are saved
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minigpt.config import DataKind
+from minigpt.config import ConfigError, DataKind
 
 PAD = "<pad>"
 IGNORE = -1  # target id that cross_entropy skips (padding)
@@ -104,8 +104,8 @@ def agreement_splits(n_train: int, n_eval: int, block_size: int, seed: int) -> S
 
     def encode(sentences: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if sentences.shape[1] > block_size + 1:
-            raise ValueError(f"data.block_size={block_size} is too short for agreement sentences "
-                             f"of {sentences.shape[1]} tokens; use at least {sentences.shape[1] - 1}")
+            raise ConfigError("data.block_size", f"{block_size} is too short for agreement sentences of "
+                              f"{sentences.shape[1]} tokens", f"at least {sentences.shape[1] - 1}")
         seqs = np.full((len(sentences), block_size + 1), WORD_ID[PAD], dtype=np.int64)
         seqs[:, : sentences.shape[1]] = sentences
         x, y = torch.from_numpy(seqs[:, :-1]), torch.from_numpy(seqs[:, 1:]).clone()
@@ -120,15 +120,18 @@ def agreement_splits(n_train: int, n_eval: int, block_size: int, seed: int) -> S
 
 def text_splits(path: Path, block_size: int) -> Splits:
     """Characters of a text file: the first 90% trains, the rest is cut into validation and test windows."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("data.path", f"'{path}' is not UTF-8 text", "a UTF-8 text file") from None
     vocab = sorted(set(text))
     index = {char: i for i, char in enumerate(vocab)}
     stream = torch.tensor([index[char] for char in text], dtype=torch.long)
     n_train = int(len(stream) * 0.9)
     held_windows = (len(stream) - n_train) // (block_size + 1)
     if n_train < block_size + 1 or held_windows < 2:
-        raise ValueError(f"text file '{path}' has {len(stream)} characters: too short for "
-                         f"data.block_size={block_size}; need at least {20 * (block_size + 1)}")
+        raise ConfigError("data.path", f"'{path}' has {len(stream)} characters, too few for "
+                          f"data.block_size={block_size}", f"a file of at least {20 * (block_size + 1)} characters")
     train = stream[:n_train].unfold(0, block_size + 1, 1)  # every window, as a view
     held = stream[n_train: n_train + held_windows * (block_size + 1)].view(held_windows, block_size + 1)
     val, test = held[: held_windows // 2], held[held_windows // 2:]

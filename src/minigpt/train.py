@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 import torch
 
-from minigpt.config import Device, SavedTensors
+from minigpt.config import ConfigError, Device, SavedTensors
 from minigpt.data import Splits, make_splits
 from minigpt.model import GPT, build_model
 from minigpt.runs import RunDir
@@ -36,7 +36,7 @@ def pick_device(device: str) -> torch.device:
     if Device(device) is Device.auto:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if Device(device) is Device.cuda and not torch.cuda.is_available():
-        raise RuntimeError("device=cuda, but torch.cuda.is_available() is False on this machine")
+        raise ConfigError("device", "cuda, but torch.cuda.is_available() is False on this machine", "auto, cpu")
     return torch.device(str(Device(device).value))
 
 
@@ -68,15 +68,16 @@ def forward_traceback(caught: list[warnings.WarningMessage]) -> Optional[str]:
 
 
 def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, dict], None]] = None,
-          extra_summary: Optional[dict] = None) -> TrainResult:
+          extra_summary: Optional[dict] = None, splits: Optional[Splits] = None) -> TrainResult:
     """Train the config's model; every outcome is written to `run` (when given) and returned.
 
     extra_summary: fields for summary.json that only the caller knows, such as the command.
+    splits: the data, when the caller already built it (else made from the config).
     """
     started, t0 = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
-    splits = make_splits(cfg.data, cfg.seed).to(device)
+    splits = (splits or make_splits(cfg.data, cfg.seed)).to(device)
     model = build_model(cfg, len(splits.vocab)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay,
                                   foreach=True)
@@ -109,7 +110,7 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
                 optimizer.zero_grad(set_to_none=True)
                 record = {"step": step, "loss": loss.item(),
                           "tokens_per_s": tokens_per_step / (time.perf_counter() - step_start)}
-                if (step + 1) % cfg.train.eval_every == 0 or step + 1 == cfg.train.steps:
+                if step == 0 or (step + 1) % cfg.train.eval_every == 0 or step + 1 == cfg.train.steps:
                     phase = "eval"
                     record["val_loss"], record["test_accuracy"] = evaluate(model, splits)
                 history.append(record)

@@ -4,6 +4,7 @@ import os
 import shlex
 import signal
 import sys
+import time
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -14,9 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from minigpt.cli.common import UsageError, fail, load_config
-from minigpt.config import default_run_name
+from minigpt.config import ConfigError, default_run_name
+from minigpt.data import Splits, make_splits
+from minigpt.doctor import diagnose_model
+from minigpt.render import write_graph_files
 from minigpt.runs import CURVES, RunDir
-from minigpt.train import TrainResult, train
+from minigpt.train import TrainResult, pick_device, train
 
 PROGRAM = "phase-25-train"
 EXIT_STATUS = {"ok": 0, "crashed": 1, "interrupted": 130}
@@ -42,16 +46,22 @@ def main(argv: list[str] | None = None) -> None:
         return
     try:
         cfg = load_config(overrides)
+        pick_device(cfg.device)
+        splits = make_splits(cfg.data, cfg.seed)  # a text file that cannot be used fails here, in one line
     except UsageError as e:
         fail(str(e), PROGRAM)
+    except ConfigError as e:
+        fail(f"bad config: {e}", PROGRAM)
     signal.signal(signal.SIGTERM, raise_keyboard_interrupt)  # a killed run still writes its record
     console = Console()
     run, moved_to = RunDir.create(cfg.out_dir, default_run_name(cfg))
     if moved_to:
         console.print(f"[dim]earlier run kept at {moved_to}[/]")
     run.write_config(OmegaConf.to_yaml(cfg, resolve=True))
-    result = train_with_progress(cfg, run, console, overrides)
+    result = train_with_progress(cfg, run, console, overrides, splits)
     report(cfg, run, result, console)
+    if result.status == "crashed" and cfg.inplace and result.last_batch is not None:
+        write_crash_graph(cfg, run, result, console)
     raise SystemExit(EXIT_STATUS[result.status])
 
 
@@ -59,7 +69,7 @@ def raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def train_with_progress(cfg, run: RunDir, console: Console, overrides: list[str]) -> TrainResult:
+def train_with_progress(cfg, run: RunDir, console: Console, overrides: list[str], splits: Splits) -> TrainResult:
     """Train with a live bar: step, loss, accuracy, tokens/s, time left."""
     columns = [TextColumn("step {task.completed:>4.0f}/{task.total:.0f}"), BarColumn(),
                TextColumn("loss {task.fields[loss]}  acc {task.fields[acc]}  {task.fields[tps]} tok/s"),
@@ -67,13 +77,16 @@ def train_with_progress(cfg, run: RunDir, console: Console, overrides: list[str]
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("train", total=cfg.train.steps, loss="-", acc="-", tps="-")
 
+        tokens_per_step, start = cfg.train.batch_size * cfg.data.block_size, time.perf_counter()
+
         def on_step(step: int, record: dict) -> None:
-            fields = {"loss": f"{record['loss']:.3f}", "tps": f"{record['tokens_per_s']:,.0f}"}
+            tokens_per_s = tokens_per_step * (step + 1) / (time.perf_counter() - start)  # mean since start
+            fields = {"loss": f"{record['loss']:.3f}", "tps": f"{tokens_per_s:,.0f}"}
             if "test_accuracy" in record:
                 fields["acc"] = f"{record['test_accuracy']:.1%}"
             progress.update(task, completed=step + 1, **fields)
 
-        return train(cfg, run, on_step, {"command": shlex.join([PROGRAM, *overrides])})
+        return train(cfg, run, on_step, {"command": shlex.join([PROGRAM, *overrides])}, splits)
 
 
 def report(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
@@ -96,6 +109,17 @@ def report(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
     console.print(f"record: [bold]{run.path}[/] (summary.json, metrics.jsonl, grads/, curves.png)")
 
 
+def write_crash_graph(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
+    """The failed backward freed part of the graph: redo the last forward of the crashed model under the
+    graph doctor, and keep every break it finds (graph.dot/.svg/.mmd, graph_breaks in summary.json)."""
+    report, _ = diagnose_model(result.model, *result.last_batch, cfg.saved_tensors)
+    paths, note = write_graph_files(report, run.path, f"{run.path.name}: the graph of the failing step")
+    result.summary.update(graph_verdict=report.verdict, graph_breaks=[str(b) for b in report.breaks])
+    run.write_summary(result.summary)
+    console.print(f"graph doctor: {report.summary()}; {', '.join(p.name for p in paths)} in {run.path}"
+                  + (f"\n[yellow]{note}[/]" if note else ""))
+
+
 def crash_panel(summary: dict, detect_anomaly: bool) -> Panel:
     """PyTorch's own message verbatim, then the forward traceback or why there is none."""
     body = Text(summary["error_message"] + "\n\n", style="bold")
@@ -106,9 +130,11 @@ def crash_panel(summary: dict, detect_anomaly: bool) -> Panel:
         body.append("\nThe full traceback is in summary.json.")
     elif not detect_anomaly:
         body.append("Anomaly detection was off, and PyTorch raised anyway: the version check runs on every "
-                    "backward.\n", style="yellow")
-        body.append(f"Silent wrong gradients need a saved tensor the check cannot see: {SILENT_COMMAND}\n"
-                    f"The forward traceback: {ANOMALY_COMMAND}", style="yellow")
+                    "backward.\nSilent wrong gradients need a saved tensor the check cannot see; to see one:\n",
+                    style="yellow")
+        body.append(f"  {SILENT_COMMAND}\n", style="bold yellow")
+        body.append("For the forward traceback of the failing node:\n", style="yellow")
+        body.append(f"  {ANOMALY_COMMAND}", style="bold yellow")
     title = f"{summary['error_type']} in {PHASE_NAMES[summary['failed_in']]} at step {summary['failed_step']}"
     return Panel(body, title=title, border_style="red")
 
