@@ -24,3 +24,35 @@ test-all *ARGS:
 # speed figures next to their targets
 bench *ARGS:
     {{python}} benchmarks/bench.py "$@"
+
+# regenerate every generated block in theory/*.md and the READMEs (outputs, errors, tables)
+docs *ARGS:
+    {{python}} -m minigpt.cli.docs "$@"
+
+# re-measure the slow or noisy figures the notes quote (timings), into theory/data/*.json
+docs-measure *ARGS:
+    {{python}} -m minigpt.cli.docs --measure "$@"
+
+# the break matrix: each in-place variant in the mini-GPT, classified safe / loud / silent
+phase-25-matrix *ARGS:
+    {{python}} -m minigpt.cli.matrix "$@"
+
+# one level of the hint cascade: `just phase-25-hint 1` (then 2, 3); `lang=es` for Spanish
+phase-25-hint *ARGS:
+    {{python}} -m minigpt.cli.hint "$@"
+
+# one forward under the graph doctor, the tape of a block, graph files: `just phase-25-graph inplace=true`
+phase-25-graph *ARGS:
+    {{python}} -m minigpt.cli.graph "$@"
+
+# find in-place tensor ops in Python source (default src/): `just phase-25-lint src/ tests/`
+phase-25-lint *ARGS:
+    {{python}} -m minigpt.cli.lint "$@"
+
+# compare the saved gradients of two runs: `just phase-25-grad-compare 25-A 25-B` (exit 0 agree, 1 differ, 2 cannot)
+phase-25-grad-compare *ARGS:
+    {{python}} -m minigpt.cli.grad_compare "$@"
+
+# several seeds of the control and each silent variant: `just phase-25-sweep seed=0,1,2`
+phase-25-sweep *ARGS:
+    {{python}} -m minigpt.cli.sweep "$@"

@@ -1,0 +1,27 @@
+import torch
+
+from minigpt.block import Block
+
+torch.manual_seed(0)
+block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+out = block(torch.randn(2, 4, 8, requires_grad=True).clone())
+
+
+def walk(node, seen):
+    """Every backward node reachable from `node`, each once."""
+    if node is None or node in seen:
+        return
+    seen.append(node)
+    for parent, _ in node.next_functions:
+        walk(parent, seen)
+
+
+nodes = []
+walk(out.sum().grad_fn, nodes)
+for node in nodes:
+    for slot in (a for a in dir(node) if a.startswith("_saved_")):
+        try:
+            getattr(node, slot)  # reading a saved tensor runs the same version check as backward
+        except RuntimeError as error:
+            versions = str(error).split("is at ")[1].split(". Hint")[0]
+            print(f"{node.name()}.{slot}: {versions}")

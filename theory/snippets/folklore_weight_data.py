@@ -1,0 +1,22 @@
+import torch
+from torch import nn
+
+
+class Doubling(nn.Module):
+    """A module that scales its own weight through .data inside forward (the bug in the folklore)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(3))
+
+    def forward(self, x):
+        self.weight.data *= 2  # not tracked: no version bump, no graph node
+        return ((self.weight * x) ** 2).sum()
+
+
+module, x = Doubling(), torch.tensor([1.0, 2.0, 3.0])
+for call in range(3):
+    module.weight.grad = None
+    module(x).backward()
+    right = torch.equal(module.weight.grad, 2 * module.weight * x ** 2)  # d/dw sum((w x)^2) at the doubled w
+    print(f"forward {call}: weight = {module.weight.tolist()}, gradient right for that weight: {right}")
