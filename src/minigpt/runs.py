@@ -9,14 +9,17 @@ experiments/25-A/                    the latest run named 25-A (earlier ones: 25
   curves.png                         loss and accuracy curves
 """
 
+from __future__ import annotations  # torch appears in annotations only, never imported for them
+
 import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from safetensors.torch import load_file, save_file
+if TYPE_CHECKING:
+    import torch
 
 SUMMARY, CONFIG, METRICS, WEIGHTS, CURVES, GRADS = (
     "summary.json", "config.yaml", "metrics.jsonl", "weights.safetensors", "curves.png", "grads")
@@ -50,11 +53,15 @@ class RunDir:
 
     def save_grads(self, step: int, model: torch.nn.Module) -> None:
         """The gradient of every parameter that got one (a missing name means: no gradient at all)."""
+        from safetensors.torch import save_file  # torch loads where tensors are: reading records skips it
+
         grads = {name: p.grad.detach().cpu().contiguous() for name, p in model.named_parameters()
                  if p.grad is not None}
         save_file(grads, str(self.path / GRADS / f"step_{step}.safetensors"), metadata={"step": str(step)})
 
     def save_weights(self, model: torch.nn.Module) -> None:
+        from safetensors.torch import save_file
+
         weights = {name: p.detach().cpu().contiguous() for name, p in model.named_parameters()}
         save_file(weights, str(self.path / WEIGHTS))
 
@@ -115,6 +122,8 @@ def read_metrics(run_path: Path) -> list[dict]:
 
 def read_grads(run_path: Path, step: int) -> dict[str, torch.Tensor]:
     """The saved gradients of one step (safetensors: nothing is unpickled)."""
+    from safetensors.torch import load_file
+
     path = run_path / GRADS / f"step_{step}.safetensors"
     if not path.is_file():
         raise RunError(f"'{run_path}' has no gradients saved at step {step}")

@@ -38,7 +38,7 @@ class Tensor:
     def add_(self, other):
         """self += other in place: bump the version and rebase self's history onto an AddInplace node."""
         node = Node("AddInplace", [self, other], saved=[], backward=lambda g: [g, g])
-        self.data += other.data  # the same array object: every saved reference to it sees the change
+        self.data += other.data  # lint: allow[inplace] our tape's own array: every saved reference sees the change
         self.version += 1
         self.grad_fn = node
         return self
@@ -124,7 +124,7 @@ def residual_loss(x: Tensor, w_in: Tensor, w: Tensor, w_out: Tensor, inplace: bo
     """The mini-GPT residual in miniature: h = x @ w_in; h + layer_norm(h) @ w; a head on top."""
     h = x @ w_in
     if inplace:
-        h.add_(layer_norm(h) @ w)
+        h.add_(layer_norm(h) @ w)  # lint: allow[inplace] the break the tape shows
     else:
         h = h + layer_norm(h) @ w
     return (layer_norm(h) @ w_out).sum()

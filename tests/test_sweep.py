@@ -1,0 +1,100 @@
+"""The seed sweep: Hydra multirun expansion, an end-to-end tiny sweep, and one line for a bad sweep."""
+
+import json
+
+import pytest
+
+from minigpt.cli import sweep as sweep_cli
+from minigpt.cli.common import CONFIG_DIR, load_config
+from minigpt.sweep import DEFAULT_SWEEP, create_sweep_dir, expand_sweep, sweep_overrides
+
+TINY = ["train.steps=2", "train.eval_every=1", "data.n_train=200", "data.n_eval=50", "model.n_embd=32"]
+EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))
+
+
+def sweep_main(capsys, *argv) -> tuple[int, str, str]:
+    """Run the entry point in a wide terminal; its exit status, stdout and stderr."""
+    with pytest.MonkeyPatch.context() as mp, pytest.raises(SystemExit) as exit_info:
+        mp.setenv("COLUMNS", "200")
+        sweep_cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory):
+    """The default variants over two seeds, tiny: the summary.json it wrote, and its directory."""
+    out = tmp_path_factory.mktemp("experiments")
+    with pytest.raises(SystemExit) as exit_info:
+        sweep_cli.main(["seed=0,1", *TINY, f"out_dir={out}"])
+    assert exit_info.value.code == 0
+    sweep_dir = out / "25-sweep"
+    return json.loads((sweep_dir / "summary.json").read_text()), sweep_dir
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_config_composes(experiment):
+    assert load_config([f"experiment={experiment}"]).inplace == (experiment != "control")
+
+
+def test_expansion_follows_hydra_multirun_order():
+    jobs = expand_sweep(["experiment=control,silent_unchecked", "seed=range(3)", "train.steps=5"], 0)
+    assert [j.name for j in jobs] == ["control-seed0", "control-seed1", "control-seed2",
+                                      "silent_unchecked-seed0", "silent_unchecked-seed1", "silent_unchecked-seed2"]
+    assert all("train.steps=5" in j.overrides for j in jobs)
+
+
+def test_default_sweep_is_five_seeds_of_every_variant():
+    jobs = expand_sweep(sweep_overrides([]), 0)
+    assert len(jobs) == 5 * len(DEFAULT_SWEEP["experiment"].split(","))
+    assert set(DEFAULT_SWEEP["experiment"].split(",")) <= set(EXPERIMENTS)
+
+
+def test_a_seed_sweep_given_replaces_the_default_one():
+    jobs = expand_sweep(sweep_overrides(["seed=3,4"]), 0)
+    assert {j.seed for j in jobs} == {"3", "4"}
+
+
+def test_sweep_runs_end_to_end_and_writes_its_record(tiny_sweep):
+    summary, sweep_dir = tiny_sweep
+    variants = DEFAULT_SWEEP["experiment"].split(",")
+    assert [v["variant"] for v in summary["variants"]] == variants
+    assert len(summary["jobs"]) == summary["jobs_planned"] == 2 * len(variants)
+    for job in summary["jobs"]:
+        assert (sweep_dir / job["run"] / "summary.json").is_file()
+    assert {"report.md", "curves.png"} <= {p.name for p in sweep_dir.iterdir()}
+    by_variant = {v["variant"]: v for v in summary["variants"]}
+    assert by_variant["control"]["grad_rel_error"]["n"] == 0  # the reference itself
+    assert by_variant["control"]["final_test_accuracy"]["n"] == 2
+
+
+def test_silent_variants_get_wrong_gradients_and_allow_mutation_gets_the_controls(tiny_sweep):
+    by_variant = {v["variant"]: v for v in tiny_sweep[0]["variants"]}
+    assert by_variant["silent_unchecked"]["params_differ"][0] > 0
+    assert by_variant["silent_unchecked"]["grad_rel_error"]["min"] > 0
+    assert by_variant["silent_save_on_cpu"]["grad_rel_error"]["min"] > 0
+    assert by_variant["silent_via_data"]["params_missing"][0] > 0
+    assert by_variant["fixed_allow_mutation"]["grad_rel_error"]["max"] == 0.0
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["train.lr=0.1,0.01"], "'train.lr=0.1,0.01' sweeps train.lr; allowed: sweeps over experiment and seed only"),
+    (["run_name=mine"], "the sweep names every run <variant>-seed<k>"),
+    (["experiment=control,louder"], "no experiment named 'louder'; allowed: "),
+    (["seed=0,0"], "job control-seed0 appears twice in the sweep"),
+    (["model.n_embd=30"], "bad config: model.n_embd: 30 is not divisible by model.n_head=4"),
+])
+def test_bad_sweep_is_one_line_and_exit_2(capsys, tmp_path, argv, expected):
+    status, _, err = sweep_main(capsys, *argv, f"out_dir={tmp_path}")
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("phase-25-sweep: error: ")
+    assert expected in err
+    assert not (tmp_path / "25-sweep").exists()  # nothing trained, nothing written
+
+
+def test_rerun_moves_the_earlier_sweep_aside(tmp_path):
+    first, _ = create_sweep_dir(tmp_path)
+    (first / "summary.json").write_text(json.dumps({"started_at": "2026-01-02T03:04:05"}))
+    second, moved_to = create_sweep_dir(tmp_path)
+    assert second == first and not any(second.iterdir())
+    assert moved_to.name == "25-sweep@2026-01-02T03-04-05" and (moved_to / "summary.json").is_file()
