@@ -13,12 +13,13 @@ HINTS = {
            "Write it out of place: h = h + self.attn(self.ln1(h)), and the same for the ffn line.",
     },
     "es": {
-        1: "¿Qué sube el contador de versión de un tensor después de que autograd lo haya guardado para el "
-           "backward? Vuelve a leer el error: qué tensor nombra, qué versión esperaba autograd y cuál encontró.",
+        1: "¿Qué sube el contador de versión de un tensor después de que autograd lo haya guardado para la "
+           "pasada hacia atrás (backward)? Vuelve a leer el error: qué tensor nombra, qué versión esperaba "
+           "autograd y cuál encontró.",
         2: "Busca en src/minigpt/block.py las llamadas cuyo nombre termina en guion bajo (add_, mul_...): "
-           "cada una modifica su tensor en el sitio (in place) y sube su contador de versión.",
-        3: "La suma residual h.add_(...) de Block.forward modifica h, que ln1 y ln2 guardaron para el backward. "
-           "Escríbela fuera del sitio: h = h + self.attn(self.ln1(h)), y lo mismo en la línea de ffn.",
+           "cada una modifica su tensor in situ (in-place) y sube su contador de versión.",
+        3: "La suma residual h.add_(...) de Block.forward modifica h, que ln1 y ln2 guardaron para la pasada "
+           "hacia atrás. Escríbela fuera de sitio: h = h + self.attn(self.ln1(h)), y lo mismo en la línea de ffn.",
     },
 }
 
