@@ -25,6 +25,7 @@ from reference_gpt import ReferenceGPT  # noqa: E402
 
 from minigpt.cli.common import load_config  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
+from minigpt.docs import target_met  # noqa: E402
 from minigpt.doctor import diagnose_model  # noqa: E402
 from minigpt.lint import lint_report  # noqa: E402
 from minigpt.model import build_model  # noqa: E402
@@ -79,8 +80,8 @@ def error_latency(out_dir: str) -> dict:
 
 
 def tokens_per_second(model: torch.nn.Module, splits, batch_size: int, steps: int = 150) -> float:
-    """Training throughput (forward, backward, foreach AdamW step) after a warm-up."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, foreach=True)
+    """Training throughput (forward, backward, fused AdamW step, as train.py does) after a warm-up."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, fused=True)
     generator = torch.Generator().manual_seed(0)
     batches = [splits.batch(generator, batch_size) for _ in range(steps + 20)]
     for i, (x, y) in enumerate(batches):
@@ -94,16 +95,19 @@ def tokens_per_second(model: torch.nn.Module, splits, batch_size: int, steps: in
 
 
 def throughput() -> dict:
-    """Our teaching GPT against the reference GPT of the same sizes, best of three each."""
+    """Our teaching GPT against the reference GPT of the same sizes: best of five trials each, taken in
+    turns so that a busy moment of the machine hits both alike."""
     cfg = load_config([])
     splits = make_splits(cfg.data, cfg.seed)
     m = cfg.model
-    ours = max(tokens_per_second(build_model(cfg, len(splits.vocab)), splits, cfg.train.batch_size) for _ in range(3))
-    reference = max(tokens_per_second(ReferenceGPT(len(splits.vocab), cfg.data.block_size, m.n_layer, m.n_head,
-                                                   m.n_embd), splits, cfg.train.batch_size) for _ in range(3))
-    return {"name": "training throughput, ours / reference GPT", "value": round(ours / reference, 2), "unit": "x",
-            "target": 1.0, "better": "higher", "command": "just bench",
-            "detail": f"{ours:,.0f} vs {reference:,.0f} tokens/s"}
+    ours, reference = [], []
+    for _ in range(5):
+        ours.append(tokens_per_second(build_model(cfg, len(splits.vocab)), splits, cfg.train.batch_size))
+        reference.append(tokens_per_second(ReferenceGPT(len(splits.vocab), cfg.data.block_size, m.n_layer,
+                                                        m.n_head, m.n_embd), splits, cfg.train.batch_size))
+    return {"name": "training throughput, ours / reference GPT", "value": round(max(ours) / max(reference), 2),
+            "unit": "x", "target": 1.0, "better": "higher", "command": "just bench",
+            "detail": f"{max(ours):,.0f} vs {max(reference):,.0f} tokens/s"}
 
 
 def doctor_overhead() -> dict:
@@ -174,13 +178,13 @@ def main() -> None:
     for column in ["figure", "measured", "target", "", "detail"]:
         table.add_column(column)
     for f in figures:
-        met = f["value"] <= f["target"] if f["better"] == "lower" else f["value"] >= f["target"]
         bound = "≤" if f["better"] == "lower" else "≥"
         table.add_row(f["name"], f"{f['value']} {f['unit']}", f"{bound} {f['target']} {f['unit']}",
-                      "[green]met[/]" if met else "[red]missed[/]", f.get("detail", ""))
+                      "[green]met[/]" if target_met(f) else "[red]missed[/]", f.get("detail", ""))
     Console().print(table)
     if not args.no_write:
-        machine = f"{platform.machine()}, {torch.get_num_threads()} threads, {platform.python_version()}"
+        machine = (f"{platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
+                   f"Python {platform.python_version()}")
         MEASURED.write_text(json.dumps({"torch": torch.__version__, "machine": machine, "figures": figures},
                                        indent=2) + "\n")
         print(f"written: {MEASURED.relative_to(ROOT)}")

@@ -22,7 +22,6 @@ def python_blocks() -> list:
     return blocks
 
 
-@pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled")  # a block turns it on, on purpose
 @pytest.mark.parametrize("code", python_blocks())
 def test_python_block_in_notes_runs(code, tmp_path, capsys):
     script = tmp_path / "block.py"

@@ -79,8 +79,8 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
     torch.manual_seed(cfg.seed)
     splits = (splits or make_splits(cfg.data, cfg.seed)).to(device)
     model = build_model(cfg, len(splits.vocab)).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay,
-                                  foreach=True)
+    optimizer = None  # made at the first step: AdamW's constructor imports torch._dynamo (~1 s), and
+    # a learner waiting for the in-place error of the first backward should not wait for that
     batches = torch.Generator().manual_seed(cfg.seed)
     summary = {"status": "running", "started_at": started, "seed": cfg.seed, "device": str(device),
                "torch_version": torch.__version__, "python_version": platform.python_version(),
@@ -106,6 +106,8 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
                 phase = "optimizer"
                 if run and step in cfg.train.grad_steps:
                     run.save_grads(step, model)
+                optimizer = optimizer or torch.optim.AdamW(
+                    model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay, fused=True)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
                 record = {"step": step, "loss": loss.item(),

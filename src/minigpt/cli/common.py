@@ -75,6 +75,23 @@ def missing_option_line(message: str, overrides: list[str]) -> str:
     return f"bad config: {message.splitlines()[0]}"
 
 
+def arguments_or_help(argv: list[str] | None, help_text: str) -> list[str] | None:
+    """The command's arguments, or None after printing its help when -h or --help is among them."""
+    args = sys.argv[1:] if argv is None else argv
+    if {"-h", "--help"} & set(args):
+        print(help_text)
+        return None
+    return args
+
+
+def config_or_fail(overrides: list[str], program: str) -> DictConfig:
+    """load_config, with a user mistake printed as one line and exit status 2."""
+    try:
+        return load_config(overrides)
+    except UsageError as e:
+        fail(str(e), program)
+
+
 def fail(line: str, program: str) -> None:
     """Print the one line of a user mistake and exit with the usage status."""
     print(f"{program}: error: {line}", file=sys.stderr)

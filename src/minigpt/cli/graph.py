@@ -1,7 +1,6 @@
 """just phase-25-graph [overrides]: one forward of the mini-GPT under the graph doctor, and the tape it left."""
 
 import shlex
-import sys
 from collections import Counter
 from datetime import datetime
 
@@ -9,7 +8,7 @@ import torch
 from omegaconf import OmegaConf
 from rich.console import Console
 
-from minigpt.cli.common import UsageError, fail, load_config
+from minigpt.cli.common import arguments_or_help, config_or_fail, fail
 from minigpt.data import make_splits
 from minigpt.doctor import DoctorReport, diagnose_model
 from minigpt.model import build_model
@@ -33,15 +32,11 @@ Exit status: 0 intact, 1 broken or unverifiable, 2 bad input."""
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if {"-h", "--help"} & set(args):
-        print(HELP)
+    args = arguments_or_help(argv, HELP)
+    if args is None:
         return
     block, overrides = parse_block(args)
-    try:
-        cfg = load_config(overrides)
-    except UsageError as e:
-        fail(str(e), PROGRAM)
+    cfg = config_or_fail(overrides, PROGRAM)
     if not 0 <= block < cfg.model.n_layer:
         fail(f"--block={block} does not exist; allowed: 0 to model.n_layer-1={cfg.model.n_layer - 1}", PROGRAM)
     console = Console()

@@ -1,11 +1,10 @@
 """`just phase-25-matrix [overrides]`: run every in-place variant in the mini-GPT and classify it."""
 
-import sys
 
 from rich.console import Console
 from rich.table import Table
 
-from minigpt.cli.common import UsageError, fail, load_config
+from minigpt.cli.common import arguments_or_help, config_or_fail
 from minigpt.matrix import ROUNDING, break_matrix, format_error
 
 PROGRAM = "phase-25-matrix"
@@ -22,14 +21,10 @@ Exit status: 0 measured, 2 bad input."""
 
 def main(argv: list[str] | None = None) -> None:
     """Measure the matrix for the config the overrides describe and print it as a table."""
-    overrides = sys.argv[1:] if argv is None else argv
-    if {"-h", "--help"} & set(overrides):
-        print(HELP)
+    overrides = arguments_or_help(argv, HELP)
+    if overrides is None:
         return
-    try:
-        cfg = load_config(overrides)
-    except UsageError as e:
-        fail(str(e), PROGRAM)
+    cfg = config_or_fail(overrides, PROGRAM)
     console = Console()
     with console.status("measuring each variant and its twin..."):
         rows = break_matrix(cfg)

@@ -3,7 +3,6 @@
 import os
 import shlex
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from minigpt.cli.common import UsageError, fail, load_config
+from minigpt.cli.common import arguments_or_help, config_or_fail, fail
 from minigpt.config import ConfigError, default_run_name
 from minigpt.data import Splits, make_splits
 from minigpt.doctor import diagnose_model
@@ -40,16 +39,13 @@ Exit status: 0 trained, 1 crashed, 2 bad input, 130 interrupted."""
 
 
 def main(argv: list[str] | None = None) -> None:
-    overrides = sys.argv[1:] if argv is None else argv
-    if {"-h", "--help"} & set(overrides):
-        print(HELP)
+    overrides = arguments_or_help(argv, HELP)
+    if overrides is None:
         return
+    cfg = config_or_fail(overrides, PROGRAM)
     try:
-        cfg = load_config(overrides)
         pick_device(cfg.device)
         splits = make_splits(cfg.data, cfg.seed)  # a text file that cannot be used fails here, in one line
-    except UsageError as e:
-        fail(str(e), PROGRAM)
     except ConfigError as e:
         fail(f"bad config: {e}", PROGRAM)
     signal.signal(signal.SIGTERM, raise_keyboard_interrupt)  # a killed run still writes its record
