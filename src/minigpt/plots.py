@@ -15,6 +15,8 @@ def plot_curves(runs: dict[str, list[dict]], path: Path, title: str, note: Optio
     """Loss (left) and test accuracy (right) of one or more runs' metrics records, overlaid."""
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for label, history in runs.items():
+        if not history:
+            continue  # a run that crashed before its first step: the note says so
         steps = [r["step"] for r in history]
         (line,) = ax_loss.plot(steps, [r["loss"] for r in history], alpha=0.5, label=f"{label} train")
         evals = [r for r in history if "val_loss" in r]

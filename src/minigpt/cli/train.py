@@ -99,7 +99,11 @@ def report(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
         value = summary.get(key)
         table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
     console.print(table)
-    note = None if result.history else f"{result.status} at step {summary.get('failed_step')}: no step completed"
+    note = None
+    if not result.history:
+        loss = summary.get("loss_before_failure")
+        note = (f"{result.status} in {PHASE_NAMES[summary['failed_in']]} at step {summary['failed_step']}: "
+                f"no step completed" + (f"\n(the forward had computed loss {loss:.4f})" if loss is not None else ""))
     plot_curves({run.path.name: result.history}, run.path / CURVES, f"{run.path.name}: {summary['command']}",
                 note)
     console.print(f"record: [bold]{run.path}[/] (summary.json, metrics.jsonl, grads/, curves.png)")
