@@ -3,6 +3,7 @@
 import contextlib
 import platform
 import time
+import traceback
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,11 +124,12 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
                     on_step(step, record)
                 caught.clear()
         result.status = "ok"
-    except (RuntimeError, KeyboardInterrupt) as e:
+    except (Exception, KeyboardInterrupt) as e:  # any failure: record it verbatim, then report it
         result.status = "interrupted" if isinstance(e, KeyboardInterrupt) else "crashed"
         result.error = e
         summary.update({"failed_step": step, "failed_in": phase, "error_type": type(e).__name__,
-                        "error_message": str(e), "forward_traceback": forward_traceback(caught),
+                        "error_message": str(e), "python_traceback": traceback.format_exc(),
+                        "forward_traceback": forward_traceback(caught),
                         "loss_before_failure": None if loss is None else loss.item()})
     finally:
         evals = [r for r in history if "test_accuracy" in r]
