@@ -33,14 +33,19 @@ from minigpt.model import build_model  # noqa: E402
 MEASURED = ROOT / "benchmarks" / "measured.json"
 
 
-def seconds(command: list[str], repeats: int = 3) -> float:
-    """Median wall time of a command, in seconds."""
+def median_seconds(work, repeats: int) -> float:
+    """Median wall time of `work()` over `repeats` calls, in seconds."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=False, capture_output=True)
+        work()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def seconds(command: list[str], repeats: int = 3) -> float:
+    """Median wall time of a command, in seconds."""
+    return median_seconds(lambda: subprocess.run(command, cwd=ROOT, check=False, capture_output=True), repeats)
 
 
 def seconds_until(command: list[str], marker: str) -> float:
@@ -117,17 +122,8 @@ def doctor_overhead() -> dict:
     splits = make_splits(cfg.data, cfg.seed)
     model = build_model(cfg, len(splits.vocab))
     x, y = splits.batch(torch.Generator().manual_seed(0), cfg.train.batch_size)
-
-    def median_time(work) -> float:
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            work()
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-
-    forward = median_time(lambda: model(x, y))
-    doctor = median_time(lambda: diagnose_model(model, x, y))
+    forward = median_seconds(lambda: model(x, y), 5)
+    doctor = median_seconds(lambda: diagnose_model(model, x, y), 5)
     return {"name": "graph doctor, beyond the forward (default model)", "value": round(doctor - forward, 3),
             "unit": "s", "target": 1.0, "better": "lower", "command": "just phase-25-graph",
             "detail": f"{doctor:.3f} s with the doctor, {forward:.3f} s plain forward, B={cfg.train.batch_size}"}
@@ -135,14 +131,10 @@ def doctor_overhead() -> dict:
 
 def lint_speed() -> dict:
     """The static lint over every Python file of the repository (median of 3)."""
-    times, report = [], None
-    for _ in range(3):
-        start = time.perf_counter()
-        report = lint_report([ROOT])
-        times.append(time.perf_counter() - start)
-    return {"name": "in-place lint of the whole repository", "value": round(statistics.median(times), 3),
+    value = median_seconds(lambda: lint_report([ROOT]), 3)
+    return {"name": "in-place lint of the whole repository", "value": round(value, 3),
             "unit": "s", "target": 1.0, "better": "lower", "command": "just phase-25-lint .",
-            "detail": f"{report.files} files"}
+            "detail": f"{lint_report([ROOT]).files} files"}
 
 
 def grad_compare_speed(out_dir: str) -> dict:

@@ -29,10 +29,9 @@ from typing import Optional
 import numpy as np
 from omegaconf import OmegaConf
 from safetensors import safe_open
-from safetensors.numpy import load_file
 
-from minigpt.runs import (CONFIG, GRADS, WEIGHTS, RunError, move_aside, read_metrics, read_summary, resolve_run,
-                          saved_grad_steps)
+from minigpt.runs import (CONFIG, WEIGHTS, RunError, fresh_dir, read_grads, read_metrics, read_summary,
+                          resolve_run, saved_grad_steps)
 
 FLOAT32_EPS = float(np.finfo(np.float32).eps)  # 2**-23
 ROUNDING_ULPS = 4  # headroom for the several chained float32 sums of one backward pass
@@ -310,11 +309,7 @@ def compare_step(step: int, shapes: dict[str, tuple[int, ...]], grads_a: dict, g
 
 def read_checked_grads(run: Run, step: int) -> dict[str, np.ndarray]:
     """One step's gradients, each shaped like the parameter of the same name, or RunError."""
-    path = run.path / GRADS / f"step_{step}.safetensors"
-    try:
-        grads = load_file(str(path))
-    except Exception as e:  # safetensors raises its own error types for a damaged file
-        raise RunError(f"'{path}' is corrupted: {e}") from None
+    grads = read_grads(run.path, step, as_numpy=True)
     for name, g in grads.items():
         if tuple(g.shape) != run.param_shapes.get(name):
             raise RunError(f"'{run.path}' has a gradient '{name}' of shape {list(g.shape)} at step {step}, "
@@ -433,9 +428,7 @@ def write_report(c: Comparison, out_dir: str | Path) -> tuple[Path, Optional[Pat
     """
     from minigpt.plots import plot_curves, plot_relative_errors  # matplotlib only when drawing
 
-    path = Path(out_dir) / report_dir_name(c)
-    moved_to = move_aside(path) if path.exists() else None
-    path.mkdir(parents=True)
+    path, moved_to = fresh_dir(out_dir, report_dir_name(c))
     (path / REPORT).write_text(report_markdown(c), encoding="utf-8")
     order = model_order(c.run_a.param_shapes)
     rows = {s.step: [(p.name, p.rel_error, p.verdict) for p in sorted(s.params, key=lambda p: order.index(p.name))]

@@ -5,6 +5,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 
 
@@ -117,3 +120,12 @@ def default_run_name(cfg) -> str:
 def register_configs() -> None:
     """Register the schema so configs/phase25.yaml is validated against it."""
     ConfigStore.instance().store(name="phase25_schema", node=Phase25Config)
+
+
+def compose_config(overrides: list[str], config_name: str = "phase25"):
+    """configs/<config_name>.yaml with Hydra overrides, composed and validated (Hydra's errors pass through)."""
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name, overrides=overrides)
+    validate(cfg)
+    return cfg

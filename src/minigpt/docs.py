@@ -26,6 +26,8 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
+from minigpt.config import compose_config
+
 ROOT = Path(__file__).resolve().parents[2]
 THEORY = ROOT / "theory"
 SNIPPETS = THEORY / "snippets"
@@ -89,19 +91,6 @@ def quoted_matrix_rows() -> list:
     from minigpt.matrix import break_matrix  # imported late: building the model is heavy
 
     return break_matrix(compose_config(MATRIX_OVERRIDES))
-
-
-def compose_config(overrides: list[str]):
-    """configs/phase25.yaml with overrides, composed by Hydra as the entry points do."""
-    from hydra import compose, initialize_config_dir
-
-    from minigpt.config import register_configs, validate
-
-    register_configs()
-    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-        cfg = compose("phase25", overrides=overrides)
-    validate(cfg)
-    return cfg
 
 
 # ---- measured generators: render committed data ----
@@ -187,26 +176,20 @@ def sweep_data(summary: dict) -> dict:
     return {key: summary[key] for key in ("overrides", "torch_version", "variants")}
 
 
-def spread(stats: dict, digits: int) -> str:
-    """mean ± std (min–max) of one sweep statistic; a dash where it is undefined."""
-    if not stats or stats.get("mean") is None:
-        return "—"
-    std = "—" if stats.get("std") is None else f"{stats['std']:.{digits}f}"
-    return f"{stats['mean']:.{digits}f} ± {std} ({stats['min']:.{digits}f}–{stats['max']:.{digits}f})"
-
-
 def sweep_block() -> str:
     """The seed-sweep table from theory/data/sweep.json (copied from the sweep by `just docs-measure`)."""
     path = DATA / "sweep.json"
     if not path.exists():
         return not_measured(path, "just phase-25-sweep && just docs-measure")
+    from minigpt.sweep import format_stat  # the sweep's own wording of mean ± std (min–max)
+
     data = json.loads(path.read_text())
     lines = [f"torch {data['torch_version']}, `just phase-25-sweep {' '.join(data['overrides'])}`", "",
              "| variant | runs ok | test accuracy | final val loss | step-0 gradient rel. error |",
              "|---|---:|---:|---:|---:|"]
     for v in data["variants"]:
-        lines.append(f"| {v['variant']} | {v['ok']}/{v['runs']} | {spread(v['final_test_accuracy'], 3)} "
-                     f"| {spread(v['final_val_loss'], 3)} | {spread(v['grad_rel_error'], 3)} |")
+        cells = [format_stat(v[key], ".3f") for key in ("final_test_accuracy", "final_val_loss", "grad_rel_error")]
+        lines.append(f"| {v['variant']} | {v['ok']}/{v['runs']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n\nmean ± std (min–max) over seeds.\n"
 
 
@@ -270,7 +253,8 @@ def write_all(paths: list[Path] | None = None) -> list[Path]:
     changed = []
     for path in paths or doc_files():
         text = path.read_text()
-        if refreshed(text) != text:
-            path.write_text(refreshed(text))
+        new = refreshed(text)
+        if new != text:
+            path.write_text(new)
             changed.append(path)
     return changed

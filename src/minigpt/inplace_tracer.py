@@ -7,6 +7,7 @@ call mutated that tensor in place, whatever it is spelled as (`add_`, `+=`, `x[i
 """
 
 import contextlib
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -132,7 +133,12 @@ def caller_site() -> str:
 
 def relative(filename: str) -> str:
     """A path relative to the working directory when it is under it, else as given."""
+    return relative_to(filename, os.getcwd())
+
+
+@functools.cache  # every node's traceback repeats the same few files: resolve each once, not per frame
+def relative_to(filename: str, directory: str) -> str:
     try:
-        return str(Path(filename).resolve().relative_to(Path.cwd()))
+        return str(Path(filename).resolve().relative_to(directory))
     except ValueError:
         return filename

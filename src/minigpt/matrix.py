@@ -22,13 +22,9 @@ from minigpt.attention import CausalSelfAttention
 from minigpt.block import Block
 from minigpt.config import LayerNormKind
 from minigpt.data import make_splits
+from minigpt.doctor import diagnose_forward
 from minigpt.feed_forward import FeedForward
 from minigpt.model import GPT, build_model
-
-try:  # the doctor is optional: without it the matrix shows n/a in its column
-    from minigpt.doctor import diagnose_forward
-except ImportError:
-    diagnose_forward = None
 
 ROUNDING = 1e-6  # float32 eps (1.2e-7) times a few: same math, other op order, lands below this
 VERSION_ERROR = "modified by an inplace operation"  # what PyTorch's version-check error says
@@ -225,14 +221,9 @@ def forward_backward(model: GPT, x, y, context) -> list[torch.Tensor]:
 
 
 def doctor_verdict(model: GPT, x, y, context) -> str:
-    """The doctor's verdict on the variant's graph; n/a without the doctor, its error type if it fails."""
-    if diagnose_forward is None:
-        return "n/a"
-    try:
-        with context():
-            return diagnose_forward(lambda: model(x, y)[1]).verdict
-    except Exception as e:  # the matrix still measures the variant; the table says the doctor failed
-        return f"failed ({type(e).__name__})"
+    """The graph doctor's verdict on the variant's graph, before any backward."""
+    with context():
+        return diagnose_forward(lambda: model(x, y)[1]).verdict
 
 
 def classify(variant: Variant, measure: Callable[[], tuple[list, list]], compared: str, doctor: str) -> Row:

@@ -38,9 +38,8 @@ class RunDir:
     @classmethod
     def create(cls, out_dir: str | Path, name: str) -> tuple["RunDir", Path | None]:
         """A fresh directory out_dir/name; an earlier run there is moved aside and its new path returned."""
-        path = Path(out_dir) / name
-        moved_to = move_aside(path) if path.exists() else None
-        (path / GRADS).mkdir(parents=True)
+        path, moved_to = fresh_dir(out_dir, name)
+        (path / GRADS).mkdir()
         return cls(path), moved_to
 
     def write_config(self, config_yaml: str) -> None:
@@ -70,6 +69,14 @@ class RunDir:
         tmp = self.path / (SUMMARY + ".tmp")
         tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(tmp, self.path / SUMMARY)
+
+
+def fresh_dir(out_dir: str | Path, name: str) -> tuple[Path, Path | None]:
+    """Create out_dir/name empty; whatever was there is moved aside first, and where it went returned."""
+    path = Path(out_dir) / name
+    moved_to = move_aside(path) if path.exists() else None
+    path.mkdir(parents=True)
+    return path, moved_to
 
 
 def move_aside(path: Path) -> Path:
@@ -120,9 +127,12 @@ def read_metrics(run_path: Path) -> list[dict]:
     return records
 
 
-def read_grads(run_path: Path, step: int) -> dict[str, torch.Tensor]:
-    """The saved gradients of one step (safetensors: nothing is unpickled)."""
-    from safetensors.torch import load_file
+def read_grads(run_path: Path, step: int, as_numpy: bool = False) -> dict[str, torch.Tensor]:
+    """The saved gradients of one step (safetensors: nothing is unpickled), as torch or NumPy arrays."""
+    if as_numpy:  # NumPy needs no torch import, which keeps reading a record quick
+        from safetensors.numpy import load_file
+    else:
+        from safetensors.torch import load_file
 
     path = run_path / GRADS / f"step_{step}.safetensors"
     if not path.is_file():

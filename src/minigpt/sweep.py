@@ -38,7 +38,7 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
 from minigpt.compare import compare_runs, load_run
-from minigpt.runs import RunDir, RunError, move_aside, read_metrics
+from minigpt.runs import RunDir, RunError, fresh_dir, read_metrics
 from minigpt.train import train
 
 SWEEP_DIR = "25-sweep"
@@ -104,10 +104,7 @@ def expand_sweep(overrides: list[str], default_seed: int) -> list[Job]:
 
 def create_sweep_dir(out_dir: str | Path) -> tuple[Path, Optional[Path]]:
     """A fresh out_dir/25-sweep; an earlier sweep there is moved aside, and its new path returned."""
-    path = Path(out_dir) / SWEEP_DIR
-    moved_to = move_aside(path) if path.exists() else None
-    path.mkdir(parents=True)
-    return path, moved_to
+    return fresh_dir(out_dir, SWEEP_DIR)
 
 
 def run_job(job: Job, cfg, sweep_dir: Path, command: str,

@@ -1,17 +1,13 @@
 """What every entry point shares: compose the Hydra config and turn user mistakes into one line."""
 
 import sys
-from pathlib import Path
 
-from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 from omegaconf.nodes import BooleanNode, EnumNode, FloatNode, IntegerNode, StringNode
 
-from minigpt.config import ConfigError, Phase25Config, register_configs, validate
-
-CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs"
+from minigpt.config import CONFIG_DIR, ConfigError, Phase25Config, compose_config
 USAGE_EXIT = 2  # a user mistake, as argparse and diff use it
 
 
@@ -21,11 +17,8 @@ class UsageError(Exception):
 
 def load_config(overrides: list[str], config_name: str = "phase25") -> DictConfig:
     """Compose configs/<config_name>.yaml with Hydra overrides, validate it, or raise UsageError."""
-    register_configs()
     try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name, overrides=overrides)
-        validate(cfg)
+        return compose_config(overrides, config_name)
     except ConfigError as e:
         raise UsageError(f"bad config: {e}") from None
     except OverrideParseException:
@@ -35,7 +28,6 @@ def load_config(overrides: list[str], config_name: str = "phase25") -> DictConfi
         raise UsageError(missing_option_line(str(e), overrides)) from None
     except HydraException as e:
         raise UsageError(override_error_line(e, overrides)) from None
-    return cfg
 
 
 def override_error_line(error: HydraException, overrides: list[str]) -> str:
