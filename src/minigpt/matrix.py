@@ -25,9 +25,9 @@ from minigpt.data import make_splits
 from minigpt.doctor import diagnose_forward
 from minigpt.feed_forward import FeedForward
 from minigpt.model import GPT, build_model
+from minigpt.train import VERSION_ERROR
 
 ROUNDING = 1e-6  # float32 eps (1.2e-7) times a few: same math, other op order, lands below this
-VERSION_ERROR = "modified by an inplace operation"  # what PyTorch's version-check error says
 
 
 # ---- the swapped modules: each has an out-of-place twin chosen by `inplace` ----

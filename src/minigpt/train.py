@@ -17,6 +17,7 @@ from minigpt.model import GPT, build_model
 from minigpt.runs import RunDir
 
 FORWARD_TRACEBACK_MARK = "Traceback of forward call that caused the error"
+VERSION_ERROR = "modified by an inplace operation"  # what PyTorch's version-check error says
 
 
 @dataclass

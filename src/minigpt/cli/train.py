@@ -19,7 +19,7 @@ from minigpt.data import Splits, make_splits
 from minigpt.doctor import diagnose_model
 from minigpt.render import write_graph_files
 from minigpt.runs import CURVES, RunDir
-from minigpt.train import TrainResult, pick_device, train
+from minigpt.train import VERSION_ERROR, TrainResult, pick_device, train
 
 PROGRAM = "phase-25-train"
 EXIT_STATUS = {"ok": 0, "crashed": 1, "interrupted": 130}
@@ -128,7 +128,7 @@ def crash_panel(summary: dict, detect_anomaly: bool) -> Panel:
         body.append("Forward traceback of the node whose backward failed (anomaly mode), our frames:\n")
         body.append(project_frames(traceback), style="cyan")
         body.append("\nThe full traceback is in summary.json.")
-    elif not detect_anomaly:
+    elif not detect_anomaly and VERSION_ERROR in summary["error_message"]:  # the two lines speak of that check
         body.append("Anomaly detection was off, and PyTorch raised anyway: the version check runs on every "
                     "backward.\nSilent wrong gradients need a saved tensor the check cannot see; to see one:\n",
                     style="yellow")
