@@ -25,11 +25,12 @@ from reference_gpt import ReferenceGPT  # noqa: E402
 
 from minigpt.cli.common import load_config  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
-from minigpt.docs import target_met  # noqa: E402
-from minigpt.doctor import diagnose_model  # noqa: E402
-from minigpt.lint import lint_report  # noqa: E402
+from minigpt.lab.docs import target_met  # noqa: E402
+from minigpt.lab.gpt_doctor import diagnose_model  # noqa: E402
+from autograd_doctor.lint import lint_report  # noqa: E402
 from minigpt.model import build_model  # noqa: E402
-from minigpt.train import VERSION_ERROR  # noqa: E402
+from minigpt.train import training_step  # noqa: E402
+from autograd_doctor.saved_tensors import VERSION_ERROR  # noqa: E402
 
 MEASURED = ROOT / "benchmarks" / "measured.json"
 
@@ -95,17 +96,14 @@ def error_latency(out_dir: str) -> dict:
 
 
 def tokens_per_second(model: torch.nn.Module, splits, batch_size: int, steps: int = 150) -> float:
-    """Training throughput (forward, backward, fused AdamW step, as train.py does) after a warm-up."""
+    """Training throughput of the library's own training step (forward, backward, fused AdamW) after a warm-up."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, fused=True)
     generator = torch.Generator().manual_seed(0)
     batches = [splits.batch(generator, batch_size) for _ in range(steps + 20)]
     for i, (x, y) in enumerate(batches):
         if i == 20:
             start = time.perf_counter()
-        _, loss = model(x, y)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        training_step(model, x, y, lambda: optimizer)
     return steps * batches[0][0].numel() / (time.perf_counter() - start)
 
 

@@ -7,7 +7,7 @@ from omegaconf import OmegaConf
 
 from minigpt.cli import grad_compare
 from minigpt.cli.common import load_config
-from minigpt.compare import AGREE, REPORT, compare_runs, diff_lines, load_run, rounding_bound
+from minigpt.lab.compare import AGREE, REPORT, compare_runs, diff_lines, load_run, rounding_bound
 from minigpt.runs import GRADS, RunDir, read_summary
 from minigpt.train import train
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from minigpt import docs
+from minigpt.lab import docs
 
 
 def test_no_generated_block_is_stale():

@@ -3,7 +3,7 @@
 import pytest
 
 from minigpt.cli.hint import main
-from minigpt.hints import HINTS, LANGUAGES, LEVELS, hint
+from minigpt.lab.hints import HINTS, LANGUAGES, LEVELS, hint
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

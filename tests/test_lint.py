@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from minigpt.cli.lint import main
-from minigpt.inplace_tracer import trace_inplace
-from minigpt.lint import lint_paths, lint_report, lint_source
+from autograd_doctor.tracer import trace_inplace
+from autograd_doctor.lint import lint_paths, lint_report, lint_source
 from tests import inplace_cases
 from tests.inplace_cases import GROUND_TRUTH
 

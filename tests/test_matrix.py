@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from minigpt.cli.matrix import main
-from minigpt.docs import quoted_matrix_rows
-from minigpt.matrix import VARIANTS, matrix_markdown
+from minigpt.lab.docs import quoted_matrix_rows
+from minigpt.lab.matrix import VARIANTS, matrix_markdown
 
 EXPECTED = {  # every outcome here was measured on torch 2.13.0; the test keeps the notes honest
     "residual add_": "loud",

@@ -6,7 +6,7 @@ import runpy
 
 import pytest
 
-from minigpt.docs import THEORY
+from minigpt.lab.docs import THEORY
 
 FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.S | re.M)
 

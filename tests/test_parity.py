@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from minigpt.docs import THEORY, blocks_in
+from minigpt.lab.docs import THEORY, blocks_in
 
 HEADING = re.compile(r"^(#+) ", re.M)
 CODE = re.compile(r"^```(?P<lang>\w*)\n(?P<code>.*?)^```$", re.S | re.M)

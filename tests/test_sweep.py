@@ -5,8 +5,9 @@ import json
 import pytest
 
 from minigpt.cli import sweep as sweep_cli
-from minigpt.cli.common import CONFIG_DIR, load_config
-from minigpt.sweep import DEFAULT_SWEEP, create_sweep_dir, expand_sweep, sweep_overrides
+from minigpt.cli.common import load_config
+from minigpt.lab.compose import CONFIG_DIR
+from minigpt.lab.sweep import DEFAULT_SWEEP, create_sweep_dir, expand_sweep, sweep_overrides
 
 TINY = ["train.steps=2", "train.eval_every=1", "data.n_train=200", "data.n_eval=50", "model.n_embd=32"]
 EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))

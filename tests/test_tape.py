@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from minigpt.tape import Tensor, backward, layer_norm, residual_loss
+from minigpt.lab.tape import Tensor, backward, layer_norm, residual_loss
 
 SHAPES = [(4, 6), (6, 8), (8, 8), (8, 3)]  # x, w_in, w, w_out
 

@@ -1,14 +1,12 @@
-"""The typed configuration schema: the one source of defaults, validated by Hydra's ConfigStore."""
+"""The typed configuration schema: the one source of defaults (dataclasses and enums, no Hydra here).
+
+minigpt.lab.compose registers it with Hydra's ConfigStore, so configs/phase25.yaml is checked against it.
+"""
 
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Optional
-
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
-
-from hydra import compose, initialize_config_dir
-from hydra.core.config_store import ConfigStore
 
 
 class LayerNormKind(str, Enum):
@@ -115,17 +113,3 @@ def validate(cfg) -> None:
 def default_run_name(cfg) -> str:
     """25-A for the out-of-place control, 25-B for any in-place run."""
     return cfg.run_name or ("25-B" if cfg.inplace else "25-A")
-
-
-def register_configs() -> None:
-    """Register the schema so configs/phase25.yaml is validated against it."""
-    ConfigStore.instance().store(name="phase25_schema", node=Phase25Config)
-
-
-def compose_config(overrides: list[str], config_name: str = "phase25"):
-    """configs/<config_name>.yaml with Hydra overrides, composed and validated (Hydra's errors pass through)."""
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(config_name, overrides=overrides)
-    validate(cfg)
-    return cfg

@@ -1,6 +1,5 @@
 """The training loop as a library function: no Hydra, no printing; it records and returns."""
 
-import contextlib
 import platform
 import time
 import traceback
@@ -11,13 +10,13 @@ from typing import Callable, Optional
 
 import torch
 
-from minigpt.config import ConfigError, Device, SavedTensors
+from autograd_doctor.saved_tensors import saved_tensors_context
+from minigpt.config import ConfigError, Device
 from minigpt.data import Splits, make_splits
 from minigpt.model import GPT, build_model
 from minigpt.runs import RunDir
 
 FORWARD_TRACEBACK_MARK = "Traceback of forward call that caused the error"
-VERSION_ERROR = "modified by an inplace operation"  # what PyTorch's version-check error says
 
 
 @dataclass
@@ -42,14 +41,34 @@ def pick_device(device: str) -> torch.device:
     return torch.device(str(Device(device).value))
 
 
-def saved_tensors_context(kind: str) -> contextlib.AbstractContextManager:
-    """The saved-tensor handling one training step runs under."""
-    kind = SavedTensors(kind)
-    if kind is SavedTensors.save_on_cpu:
-        return torch.autograd.graph.save_on_cpu()
-    if kind is SavedTensors.allow_mutation:
-        return torch.autograd.graph.allow_mutation_on_saved_tensors()
-    return contextlib.nullcontext()
+def make_optimizer(model: torch.nn.Module, train_cfg) -> torch.optim.Optimizer:
+    """Fused AdamW (CPU-supported in torch 2.13). Its constructor imports torch._dynamo (~1 s), so the
+    training loop makes it at the first optimizer step: the in-place error of the first backward comes first."""
+    return torch.optim.AdamW(model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay, fused=True)
+
+
+def training_step(model: GPT, x: torch.Tensor, y: torch.Tensor, optimizer: Callable[[], torch.optim.Optimizer],
+                  saved_tensors: str = "default", where: Optional[dict] = None,
+                  after_backward: Optional[Callable[[], None]] = None) -> torch.Tensor:
+    """One step: forward and backward under the saved-tensor mode, then the optimizer; returns the loss.
+
+    optimizer: called once the gradients exist, so it may build the optimizer on first use.
+    where: where["phase"] is kept at forward | backward | optimizer, and where["loss"] holds the loss once the
+    forward made it, so a caller can say where a failure hit and what the forward had computed.
+    """
+    where = {} if where is None else where
+    with saved_tensors_context(saved_tensors):
+        where["phase"] = "forward"
+        loss = where["loss"] = model(x, y)[1]
+        where["phase"] = "backward"
+        loss.backward()
+    where["phase"] = "optimizer"
+    if after_backward:
+        after_backward()
+    opt = optimizer()
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    return loss
 
 
 @torch.inference_mode()
@@ -81,8 +100,13 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
     torch.manual_seed(cfg.seed)
     splits = (splits or make_splits(cfg.data, cfg.seed)).to(device)
     model = build_model(cfg, len(splits.vocab)).to(device)
-    optimizer = None  # made at the first step: AdamW's constructor imports torch._dynamo (~1 s), and
-    # a learner waiting for the in-place error of the first backward should not wait for that
+    optimizers: list[torch.optim.Optimizer] = []  # made at the first optimizer step (see make_optimizer)
+
+    def get_optimizer() -> torch.optim.Optimizer:
+        if not optimizers:
+            optimizers.append(make_optimizer(model, cfg.train))
+        return optimizers[0]
+
     batches = torch.Generator().manual_seed(cfg.seed)
     summary = {"status": "running", "started_at": started, "seed": cfg.seed, "device": str(device),
                "torch_version": torch.__version__, "python_version": platform.python_version(),
@@ -92,7 +116,7 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
     if run:
         run.write_summary(summary)
     tokens_per_step = cfg.train.batch_size * cfg.data.block_size
-    step, phase, loss = 0, "forward", None
+    step, where = 0, {"phase": "forward", "loss": None}
     try:
         with torch.autograd.set_detect_anomaly(cfg.detect_anomaly, check_nan=False), \
                 warnings.catch_warnings(record=True) as caught:
@@ -100,22 +124,13 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
             for step in range(cfg.train.steps):
                 step_start = time.perf_counter()
                 x, y = result.last_batch = splits.batch(batches, cfg.train.batch_size)
-                with saved_tensors_context(cfg.saved_tensors):
-                    phase = "forward"
-                    _, loss = model(x, y)
-                    phase = "backward"
-                    loss.backward()
-                phase = "optimizer"
-                if run and step in cfg.train.grad_steps:
-                    run.save_grads(step, model)
-                optimizer = optimizer or torch.optim.AdamW(
-                    model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay, fused=True)
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
+                loss = training_step(model, x, y, get_optimizer, cfg.saved_tensors, where,
+                                     (lambda: run.save_grads(step, model)) if run and step in cfg.train.grad_steps
+                                     else None)
                 record = {"step": step, "loss": loss.item(),
                           "tokens_per_s": tokens_per_step / (time.perf_counter() - step_start)}
                 if step == 0 or (step + 1) % cfg.train.eval_every == 0 or step + 1 == cfg.train.steps:
-                    phase = "eval"
+                    where["phase"] = "eval"
                     record["val_loss"], record["test_accuracy"] = evaluate(model, splits)
                 history.append(record)
                 summary["steps_completed"] = step + 1
@@ -128,10 +143,10 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
     except (Exception, KeyboardInterrupt) as e:  # any failure: record it verbatim, then report it
         result.status = "interrupted" if isinstance(e, KeyboardInterrupt) else "crashed"
         result.error = e
-        summary.update({"failed_step": step, "failed_in": phase, "error_type": type(e).__name__,
+        summary.update({"failed_step": step, "failed_in": where["phase"], "error_type": type(e).__name__,
                         "error_message": str(e), "python_traceback": traceback.format_exc(),
                         "forward_traceback": forward_traceback(caught),
-                        "loss_before_failure": None if loss is None else loss.item()})
+                        "loss_before_failure": None if where["loss"] is None else where["loss"].item()})
     finally:
         evals = [r for r in history if "test_accuracy" in r]
         summary.update({"status": result.status if result.status != "running" else "crashed",

@@ -2,7 +2,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from minigpt.tape import Tensor, backward, residual_loss
+from minigpt.lab.tape import Tensor, backward, residual_loss
 
 rng = np.random.default_rng(0)
 arrays = [rng.normal(size=shape) for shape in [(4, 6), (6, 8), (8, 8), (8, 3)]]  # x, w_in, w, w_out

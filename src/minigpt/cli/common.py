@@ -7,7 +7,9 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 from omegaconf.nodes import BooleanNode, EnumNode, FloatNode, IntegerNode, StringNode
 
-from minigpt.config import CONFIG_DIR, ConfigError, Phase25Config, compose_config
+from minigpt.config import ConfigError, Phase25Config
+from minigpt.lab.compose import CONFIG_DIR, compose_config
+
 USAGE_EXIT = 2  # a user mistake, as argparse and diff use it
 
 

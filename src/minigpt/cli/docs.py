@@ -4,7 +4,8 @@ import json
 import sys
 
 from minigpt.cli.common import fail
-from minigpt.docs import DATA, ROOT, SWEEP_SUMMARY, measure_timings, stale_blocks, sweep_data, write_all
+from minigpt.lab.docs import DATA, ROOT, SWEEP_SUMMARY, stale_blocks, sweep_data, write_all
+from minigpt.lab.measure import measure_timings
 
 PROGRAM = "docs"
 HELP = """usage: docs [--measure] [--check]

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from minigpt.cli.common import fail
-from minigpt.compare import (COLUMNS, CURVES_PNG, RELERR_PNG, REPORT, ROUNDING_ULPS, Comparison,
+from minigpt.lab.compare import (COLUMNS, CURVES_PNG, RELERR_PNG, REPORT, ROUNDING_ULPS, Comparison,
                              NoGradientsAfterCrash, Run, comparable_line, compare_runs, diff_lines, load_run,
                              metric_rows, rounding_bound, row_cells, write_report)
 from minigpt.config import DataConfig, TrainConfig

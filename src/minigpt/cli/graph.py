@@ -10,9 +10,10 @@ from rich.console import Console
 
 from minigpt.cli.common import arguments_or_help, config_or_fail, fail
 from minigpt.data import make_splits
-from minigpt.doctor import DoctorReport, diagnose_model
+from autograd_doctor.doctor import DoctorReport
+from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.model import build_model
-from minigpt.render import block_nodes, rich_tree, write_graph_files
+from autograd_doctor.render import region_nodes, rich_tree, write_graph_files
 from minigpt.runs import RunDir
 
 PROGRAM = "phase-25-graph"
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
                       ".data, so autograd never saw it); the whole graph follows")
         console.print(rich_tree(report, 0, title="backward graph from the loss"))
     else:
-        nodes = block_nodes(report, bounds)
+        nodes = region_nodes(report, bounds)
         console.print(rich_tree(report, bounds.output_index, frozenset(bounds.input_indices),
                                 f"backward graph of block {block} ({len(nodes)} nodes), from its output down"))
     print_summary(report, console)

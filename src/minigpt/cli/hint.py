@@ -3,7 +3,7 @@
 import sys
 
 from minigpt.cli.common import fail
-from minigpt.hints import LANGUAGES, LEVELS, hint
+from minigpt.lab.hints import LANGUAGES, LEVELS, hint
 
 PROGRAM = "phase-25-hint"
 USAGE = f"usage: {PROGRAM} LEVEL [lang=en|es]   LEVEL is 1, 2 or 3; each level tells a little more"

@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from minigpt.cli.common import fail
-from minigpt.lint import lint_report
+from autograd_doctor.lint import lint_report
 
 PROGRAM = "phase-25-lint"
 

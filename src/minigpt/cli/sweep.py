@@ -15,7 +15,7 @@ from minigpt.cli.common import UsageError, fail, load_config
 from minigpt.cli.train import raise_keyboard_interrupt
 from minigpt.config import ConfigError, Phase25Config
 from minigpt.data import make_splits
-from minigpt.sweep import (CURVES, DEFAULT_SWEEP, REPORT, SUMMARY, TABLE_COLUMNS, SweepError, add_grad_errors,
+from minigpt.lab.sweep import (CURVES, DEFAULT_SWEEP, REPORT, SUMMARY, TABLE_COLUMNS, SweepError, add_grad_errors,
                            create_sweep_dir, expand_sweep, run_job, summarize, sweep_overrides, table_rows,
                            write_report)
 

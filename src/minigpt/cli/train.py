@@ -16,10 +16,11 @@ from rich.text import Text
 from minigpt.cli.common import arguments_or_help, config_or_fail, fail
 from minigpt.config import ConfigError, default_run_name
 from minigpt.data import Splits, make_splits
-from minigpt.doctor import diagnose_model
-from minigpt.render import write_graph_files
+from minigpt.lab.gpt_doctor import diagnose_model
+from autograd_doctor.render import write_graph_files
 from minigpt.runs import CURVES, RunDir
-from minigpt.train import VERSION_ERROR, TrainResult, pick_device, train
+from autograd_doctor.saved_tensors import VERSION_ERROR
+from minigpt.train import TrainResult, pick_device, train
 
 PROGRAM = "phase-25-train"
 EXIT_STATUS = {"ok": 0, "crashed": 1, "interrupted": 130}
@@ -87,7 +88,7 @@ def train_with_progress(cfg, run: RunDir, console: Console, overrides: list[str]
 
 def report(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
     """The crash panel or the result table, then the curves and where the record is."""
-    from minigpt.plots import plot_curves  # matplotlib loads in ~1 s: only once the run is over
+    from minigpt.lab.plots import plot_curves  # matplotlib loads in ~1 s: only once the run is over
 
     summary = result.summary
     if result.status == "crashed":

@@ -22,10 +22,10 @@ from minigpt.attention import CausalSelfAttention
 from minigpt.block import Block
 from minigpt.config import LayerNormKind
 from minigpt.data import make_splits
-from minigpt.doctor import diagnose_forward
+from autograd_doctor.doctor import diagnose_forward
 from minigpt.feed_forward import FeedForward
 from minigpt.model import GPT, build_model
-from minigpt.train import VERSION_ERROR
+from autograd_doctor.saved_tensors import VERSION_ERROR
 
 ROUNDING = 1e-6  # float32 eps (1.2e-7) times a few: same math, other op order, lands below this
 

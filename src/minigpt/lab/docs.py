@@ -26,9 +26,9 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
-from minigpt.config import compose_config
+from minigpt.lab.compose import compose_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 THEORY = ROOT / "theory"
 SNIPPETS = THEORY / "snippets"
 DATA = THEORY / "data"
@@ -79,7 +79,7 @@ def snippet_output(name: str) -> str:
 
 def break_matrix_block() -> str:
     """The break matrix at a tiny size, with the command that reproduces it."""
-    from minigpt.matrix import matrix_markdown
+    from minigpt.lab.matrix import matrix_markdown
 
     command = "just phase-25-matrix " + " ".join(MATRIX_OVERRIDES)
     return f"`{command}`\n\n{matrix_markdown(quoted_matrix_rows())}"
@@ -88,63 +88,12 @@ def break_matrix_block() -> str:
 @cache
 def quoted_matrix_rows() -> list:
     """The break-matrix rows the phase note quotes, measured once per process."""
-    from minigpt.matrix import break_matrix  # imported late: building the model is heavy
+    from minigpt.lab.matrix import break_matrix  # imported late: building the model is heavy
 
     return break_matrix(compose_config(MATRIX_OVERRIDES))
 
 
 # ---- measured generators: render committed data ----
-
-TIMED_SETTINGS = {  # name -> overrides of the default config
-    "control": [],
-    "control, detect_anomaly=true": ["detect_anomaly=true"],
-    "control, saved_tensors=allow_mutation": ["saved_tensors=allow_mutation"],
-    "in-place, saved_tensors=allow_mutation": ["inplace=true", "saved_tensors=allow_mutation"],
-}
-TIMED_ROUNDS, WARMUP_ROUNDS = 60, 5
-
-
-def measure_timings() -> dict:
-    """Median milliseconds per training step of each TIMED_SETTINGS config; the timings.json content.
-
-    The settings take turns step by step, so a busy machine slows them all alike.
-    """
-    import os
-    import platform
-    import statistics
-    import time
-
-    import torch
-
-    from minigpt.data import make_splits
-    from minigpt.model import build_model
-    from minigpt.train import saved_tensors_context
-
-    runs = {}
-    for setting, overrides in TIMED_SETTINGS.items():
-        cfg = compose_config(overrides)
-        torch.manual_seed(cfg.seed)
-        splits = make_splits(cfg.data, cfg.seed)
-        model = build_model(cfg, len(splits.vocab))
-        runs[setting] = (cfg, model, torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, fused=True),
-                         splits.batch(torch.Generator().manual_seed(cfg.seed), cfg.train.batch_size), [])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # anomaly mode warns that it is on
-        for _ in range(TIMED_ROUNDS):
-            for cfg, model, optimizer, (x, y), times in runs.values():
-                start = time.perf_counter()
-                with torch.autograd.set_detect_anomaly(cfg.detect_anomaly, check_nan=False), \
-                        saved_tensors_context(cfg.saved_tensors):  # as minigpt.train runs a step
-                    model(x, y)[1].backward()
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
-                times.append(time.perf_counter() - start)
-    ms_per_step = {setting: 1000 * statistics.median(run[-1][WARMUP_ROUNDS:]) for setting, run in runs.items()}
-    machine = f"{platform.machine()}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f} after"
-    return {"torch": torch.__version__, "machine": machine,
-            "what": f"default mini-GPT, one batch, {TIMED_ROUNDS} steps each, taken in turns",
-            "command": "just docs-measure", "ms_per_step": ms_per_step}
-
 
 def not_measured(path: Path, command: str) -> str:
     """The placeholder of a measured block whose data file is missing (the same in every language)."""
@@ -170,7 +119,7 @@ SWEEP_SUMMARY = ROOT / "experiments" / "25-sweep" / "summary.json"  # written by
 
 
 def sweep_data(summary: dict) -> dict:
-    """What the notes quote from a finished sweep's summary.json (schema in minigpt/sweep.py); ValueError if unfinished."""
+    """What the notes quote from a finished sweep's summary.json (schema in minigpt/lab/sweep.py); ValueError if unfinished."""
     if len(summary["jobs"]) != summary["jobs_planned"]:
         raise ValueError(f"the sweep ran {len(summary['jobs'])} of its {summary['jobs_planned']} jobs")
     return {key: summary[key] for key in ("overrides", "torch_version", "variants")}
@@ -181,7 +130,7 @@ def sweep_block() -> str:
     path = DATA / "sweep.json"
     if not path.exists():
         return not_measured(path, "just phase-25-sweep && just docs-measure")
-    from minigpt.sweep import format_stat  # the sweep's own wording of mean ± std (min–max)
+    from minigpt.lab.sweep import format_stat  # the sweep's own wording of mean ± std (min–max)
 
     data = json.loads(path.read_text())
     lines = [f"torch {data['torch_version']}, `just phase-25-sweep {' '.join(data['overrides'])}`", "",

@@ -37,7 +37,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
-from minigpt.compare import compare_runs, load_run
+from minigpt.lab.compare import compare_runs, load_run
 from minigpt.runs import RunDir, RunError, fresh_dir, read_metrics
 from minigpt.train import train
 
@@ -228,7 +228,7 @@ def report_markdown(summary: dict) -> str:
 
 def write_report(summary: dict, sweep_dir: Path) -> None:
     """summary.json, report.md and curves.png (each variant's mean curves with their spread)."""
-    from minigpt.plots import plot_mean_curves  # matplotlib only when drawing
+    from minigpt.lab.plots import plot_mean_curves  # matplotlib only when drawing
 
     (sweep_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (sweep_dir / REPORT).write_text(report_markdown(summary), encoding="utf-8")

@@ -30,6 +30,7 @@ import numpy as np
 from omegaconf import OmegaConf
 from safetensors import safe_open
 
+from minigpt.lab.parameters import block_of, model_order
 from minigpt.runs import (CONFIG, WEIGHTS, RunError, fresh_dir, read_grads, read_metrics, read_summary,
                           resolve_run, saved_grad_steps)
 
@@ -187,33 +188,6 @@ def read_param_shapes(run_path: Path) -> dict[str, tuple[int, ...]]:
             return {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
     except Exception as e:  # safetensors raises its own error types for a damaged header
         raise RunError(f"'{path}' is corrupted: {e}") from None
-
-
-def block_of(name: str) -> str:
-    """The group a parameter belongs to: blocks.1 for blocks.1.ln2.weight, else its module (head, ...)."""
-    parts = name.split(".")
-    return ".".join(parts[:2]) if parts[0] == "blocks" else parts[0]
-
-
-BLOCK_ORDER = ["ln1", "attn.qkv", "attn.proj", "ln2", "ffn.up", "ffn.down"]  # the forward order of block.py
-
-
-def model_order(names) -> list[str]:
-    """Parameter names in the order the forward runs them: embeddings, each block in turn, final norm, head."""
-    first, last = ["token_embedding", "position_embedding"], ["ln_final", "head"]
-
-    def key(name):
-        group, rest = block_of(name), name.removeprefix(block_of(name) + ".")
-        bias = rest.split(".")[-1] == "bias"  # weight before bias
-        if group in first:
-            return (0, first.index(group), 0, bias, rest)
-        if group in last:
-            return (2, last.index(group), 0, bias, rest)
-        rank = next((i for i, module in enumerate(BLOCK_ORDER) if rest.startswith(module + ".")), len(BLOCK_ORDER))
-        number = int(group.split(".")[1]) if group.startswith("blocks.") else 0
-        return (1, number, rank, bias, rest)
-
-    return sorted(names, key=key)
 
 
 def rounding_bound(tokens_per_step: int) -> float:
@@ -426,7 +400,7 @@ def write_report(c: Comparison, out_dir: str | Path) -> tuple[Path, Optional[Pat
 
     An earlier report there is moved aside, never overwritten; returns (the new dir, where the old one went).
     """
-    from minigpt.plots import plot_curves, plot_relative_errors  # matplotlib only when drawing
+    from minigpt.lab.plots import plot_curves, plot_relative_errors  # matplotlib only when drawing
 
     path, moved_to = fresh_dir(out_dir, report_dir_name(c))
     (path / REPORT).write_text(report_markdown(c), encoding="utf-8")

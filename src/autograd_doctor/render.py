@@ -8,7 +8,7 @@ from typing import Optional
 from rich.text import Text
 from rich.tree import Tree
 
-from minigpt.doctor import BlockBounds, DoctorReport, NodeReport, SavedSlot, bumped_phrase
+from autograd_doctor.doctor import Region, DoctorReport, NodeReport, SavedSlot, bumped_phrase
 
 DOT_MISSING = ("graph.svg not written: the `dot` program of Graphviz is not installed "
                "(apt-get install graphviz, or brew install graphviz; `pip install graphviz` "
@@ -50,9 +50,9 @@ def node_style(node: NodeReport) -> str:
     return "bold red" if node.clobbered else "yellow" if node.unverifiable_reason else ""
 
 
-def block_nodes(report: DoctorReport, bounds: BlockBounds) -> list[int]:
-    """The nodes of one block: reachable from its output, stopping at the node that made its input."""
-    order, seen, stack = [], set(bounds.input_indices), [bounds.output_index]
+def region_nodes(report: DoctorReport, region: Region) -> list[int]:
+    """The nodes of one region (a layer): reachable from its output, stopping at the nodes that made its inputs."""
+    order, seen, stack = [], set(region.input_indices), [region.output_index]
     while stack:
         i = stack.pop()
         if i in seen:

@@ -15,13 +15,12 @@ from typing import Callable, Mapping, Optional
 import torch
 from torch.autograd.function import BackwardCFunction
 
-from minigpt.inplace_tracer import TORCH_DIRS, InplaceEvent, relative, trace_inplace
-from minigpt.train import saved_tensors_context
+from autograd_doctor.tracer import TORCH_DIRS, InplaceEvent, relative, trace_inplace
 
 VERSIONS = re.compile(r"is at version (\d+); expected version (\d+) instead")
 FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)\n\s*(?P<code>.*)')
 NOT_OURS = (*TORCH_DIRS, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], "<frozen")
-DOCTOR_FILES = (__file__.removesuffix("doctor.py") + "inplace_tracer.py", __file__)
+DOCTOR_FILES = (__file__.removesuffix("doctor.py") + "tracer.py", __file__)
 HOOKS_REASON = "saved-tensor hooks active"
 CTX_REASON = "cannot verify: tensors kept outside save_for_backward"
 DATA_REASON = "cannot verify: changed through .data, which autograd does not track (no version bump, no edge)"
@@ -293,35 +292,9 @@ def bumped_phrase(events: list[InplaceEvent], join: Optional[str]) -> str:
 
 
 @dataclass
-class BlockBounds:
-    """Where one transformer block sits in the backward graph: its output node and its input's node."""
+class Region:
+    """A part of the backward graph, such as one layer: the node of its output and the nodes that made its
+    inputs (a walk down from the output stops at those)."""
 
     output_index: int
-    input_indices: list[int]  # the node that made the block's input (the walk of the block stops there)
-
-
-def diagnose_model(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, saved_tensors: str = "default",
-                   block: int = 0) -> tuple[DoctorReport, Optional[BlockBounds]]:
-    """One forward of our GPT on (x, y) under the doctor, and where block `block` sits in its graph."""
-    grad_fns = {}
-
-    def note_input(module, args) -> None:  # a pre-hook that returned a value would replace the input
-        grad_fns["input"] = args[0].grad_fn
-
-    def note_output(module, args, output) -> None:
-        grad_fns["output"] = output.grad_fn
-
-    handles = [model.blocks[block].register_forward_pre_hook(note_input),
-               model.blocks[block].register_forward_hook(note_output)]
-    try:
-        with saved_tensors_context(saved_tensors):
-            report = diagnose_forward(lambda: model(x, y)[1], dict(model.named_parameters()))
-    finally:
-        for handle in handles:
-            handle.remove()
-    index = {n.fn: n.index for n in report.nodes}
-    output = grad_fns.get("output")
-    if output not in index or output is grad_fns.get("input"):  # through .data: the block left no node
-        return report, None
-    return report, BlockBounds(index[grad_fns["output"]],
-                               [index[grad_fns["input"]]] if grad_fns.get("input") in index else [])
+    input_indices: list[int]

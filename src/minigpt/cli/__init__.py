@@ -1,0 +1,1 @@
+"""Thin entry points the justfile calls: each parses its arguments and calls the library."""

@@ -1,0 +1,89 @@
+"""The three layers, read from the source: the core of the course, the lab and CLI above it, the doctor beside it.
+
+Every module's imports are read with `ast` (nothing is imported), so a violation is found even in code
+no test runs.
+"""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+CORE = {"minigpt", "minigpt.config", "minigpt.data", "minigpt.attention", "minigpt.layer_norm",
+        "minigpt.feed_forward", "minigpt.block", "minigpt.model", "minigpt.train", "minigpt.runs"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module an `import` or `from ... import` in the file names (function-level imports too)."""
+    names = set()
+    package = module_name(path).rpartition(".")[0] if path.name != "__init__.py" else module_name(path)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            names.add(base)
+            names |= {f"{base}.{alias.name}" for alias in node.names}
+    return names
+
+
+MODULES = {module_name(p): imports_of(p) for p in sorted(SRC.rglob("*.py"))}
+OURS = set(MODULES)
+
+
+def test_the_doctor_imports_nothing_from_the_course():
+    offenders = {m: sorted(i for i in imps if i.split(".")[0] == "minigpt")
+                 for m, imps in MODULES.items() if m.startswith("autograd_doctor")}
+    assert not {m: i for m, i in offenders.items() if i}
+
+
+def test_the_core_imports_neither_lab_nor_cli_nor_hydra():
+    bad = {}
+    for module in CORE:
+        wrong = [i for i in MODULES[module] if i.startswith(("minigpt.lab", "minigpt.cli", "hydra", "omegaconf"))]
+        if wrong:
+            bad[module] = wrong
+    assert not bad
+
+
+def test_the_lab_never_imports_the_cli():
+    bad = {m: [i for i in imps if i.startswith("minigpt.cli")] for m, imps in MODULES.items()
+           if m.startswith("minigpt.lab")}
+    assert not {m: i for m, i in bad.items() if i}
+
+
+def test_no_hydra_internals_anywhere():
+    assert not {m for m, imps in MODULES.items() if any(i.startswith("hydra._internal") for i in imps)}
+
+
+def test_no_import_cycle_between_our_modules():
+    graph = {m: {i for i in imps if i in OURS and i != m} for m, imps in MODULES.items()}
+    state: dict[str, int] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in graph[module]:
+            if state.get(target) == 1:
+                pytest.fail("import cycle: " + " -> ".join(path[path.index(target):] + [target]))
+            if target not in state:
+                visit(target, path + [target])
+        state[module] = 2
+
+    for module in graph:
+        if module not in state:
+            visit(module, [module])
+
+
+def test_importing_the_model_does_not_load_hydra():
+    code = "import minigpt.model, minigpt.train, sys; assert 'hydra' not in sys.modules, 'hydra was imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
