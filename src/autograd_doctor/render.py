@@ -1,7 +1,6 @@
-"""The doctor's report as pictures: a rich tree for the terminal, DOT, SVG (when `dot` exists), Mermaid."""
+"""The doctor's report as pictures: a rich tree for the terminal, PNG and SVG (no system package), DOT, Mermaid."""
 
-import shutil
-import subprocess
+import textwrap
 from pathlib import Path
 from typing import Optional
 
@@ -9,11 +8,14 @@ from rich.text import Text
 from rich.tree import Tree
 
 from autograd_doctor.doctor import Region, DoctorReport, NodeReport, SavedSlot, bumped_phrase
+from autograd_doctor.picture import BROKEN_FILL, UNVERIFIABLE_FILL, Arrow, Box, draw, save
 
-DOT_MISSING = ("graph.svg not written: the `dot` program of Graphviz is not installed "
-               "(apt-get install graphviz, or brew install graphviz; `pip install graphviz` "
-               "is only the Python binding and does not ship `dot`)")
-BROKEN_FILL, UNVERIFIABLE_FILL = "#ffd6d6", "#fff3c4"
+WRAP = 46  # characters per line in a picture's box
+PICTURE_LEGEND = ("red: a saved tensor an in-place op changed after it was saved (backward will raise there),\n"
+                  "     with its versions and the line that bumped it; dashed red arrows come from that op.\n"
+                  "yellow: saved tensors the version check cannot see (unverifiable). grey dashed: where the walk\n"
+                  "     stops (the part's inputs). Views and transposes are folded into their arrows; parameters and\n"
+                  "     other leaves are left out (graph.dot has every node).")
 
 
 def slot_text(slot: SavedSlot) -> str:
@@ -43,6 +45,11 @@ def node_title(node: NodeReport) -> str:
 def is_plumbing(node: NodeReport) -> bool:
     """A node with no saved tensor and one input (view, transpose, clone): a link in a chain, not a stop."""
     return not node.slots and len(node.next_indices) == 1 and not node.leaf_name
+
+
+def is_leaf(node: NodeReport) -> bool:
+    """A node that accumulates into a leaf tensor (a parameter, or an input that requires grad)."""
+    return bool(node.leaf_name) or node.name.endswith("AccumulateGrad")
 
 
 def node_style(node: NodeReport) -> str:
@@ -156,14 +163,75 @@ def to_mermaid(report: DoctorReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_graph_files(report: DoctorReport, directory: Path, title: str) -> tuple[list[Path], Optional[str]]:
-    """graph.dot, graph.mmd and (when `dot` is installed) graph.svg; returns the paths and a note if no SVG."""
+def picture_graph(report: DoctorReport, region: Optional[Region] = None) -> tuple[list[Box], list[Arrow]]:
+    """The boxes and arrows of a picture of `region` (the whole graph when None): every node but plumbing
+    chains (folded into their arrows) and leaves (left out), and one box per in-place op and line that
+    bumped a saved tensor shown."""
+    stop = set(region.input_indices) if region else set()
+    shown = region_nodes(report, region) if region else range(len(report.nodes))
+    kept = [i for i in shown if not is_plumbing(report.nodes[i]) and not is_leaf(report.nodes[i])]
+    kept += sorted(stop)
+    box_of = {i: k for k, i in enumerate(kept)}
+    boxes = [node_box(report.nodes[i], i in stop) for i in kept]
+    arrows = []
+    for i in kept:
+        for child in [] if i in stop else report.nodes[i].next_indices:
+            while is_plumbing(report.nodes[child]) and child not in stop:
+                child = report.nodes[child].next_indices[0]
+            arrow = Arrow(box_of[i], box_of[child]) if child in box_of else None
+            if arrow and arrow not in arrows:  # q, k and v reach the same split through three chains
+                arrows.append(arrow)
+    culprits: dict[tuple[str, str], list] = {}  # (op, line) -> its events: one box per line of code
+    for i in kept:
+        for event in (e for s in report.nodes[i].slots for e in s.bumped_by + s.changed_by):
+            events = culprits.setdefault((event.op, event.site), [])
+            if event not in events:
+                events.append(event)
+            arrow = Arrow(len(boxes) + list(culprits).index((event.op, event.site)), box_of[i], "culprit")
+            if arrow not in arrows:
+                arrows.append(arrow)
+    for (op, site), events in culprits.items():
+        versions = ", ".join(f"v{e.version_before}->v{e.version_after}" for e in events)
+        boxes.append(Box([f"{op} at {site}", *textwrap.wrap(versions, WRAP)], "culprit"))
+    return boxes, arrows
+
+
+def node_box(node: NodeReport, boundary: bool) -> Box:
+    """The box of one node: its name, module and line, then every slot that is not ok, wrapped."""
+    where = " · ".join(filter(None, [node.module, Path(node.source).name if node.source else None]))
+    lines = [f"#{node.index} {node.name}"] + ([where] if where else [])
+    if boundary:
+        return Box(lines + ["(an input: the walk stops here)"], "boundary")
+    for slot in node.clobbered:
+        lines += [f"saved {slot.name}{shape_text(slot)} at v{slot.saved_version}, now v{slot.found_version}",
+                  *textwrap.wrap(f"{'probably ' if slot.join == 'probable' else ''}bumped by "
+                                 f"{short_sites(slot.bumped_by) or 'unknown'}", WRAP)]
+    unverifiable = [s for s in node.slots if s.status == "unverifiable"]
+    for reason in dict.fromkeys(s.message for s in unverifiable):  # one reason often covers every slot
+        slots = [s for s in unverifiable if s.message == reason]
+        changed = short_sites([e for s in slots for e in s.changed_by])
+        lines += [*textwrap.wrap(f"unverifiable: {reason}", WRAP),
+                  *textwrap.wrap("saves " + ", ".join(s.name + shape_text(s) for s in slots), WRAP),
+                  *(textwrap.wrap(f"changed by {changed}", WRAP) if changed else [])]
+    return Box(lines, "broken" if node.clobbered else "unverifiable" if node.unverifiable_reason else "op")
+
+
+def shape_text(slot: SavedSlot) -> str:
+    """" [8, 12, 64]", or nothing when the shape is unknown (a hook packed the tensor)."""
+    return f" {list(slot.shape)}" if slot.shape is not None else ""
+
+
+def short_sites(events: list) -> str:
+    """"add_ at block.py:29, add_ at block.py:28": each op and line once, file names without their folders."""
+    return ", ".join(dict.fromkeys(f"{e.op} at {Path(e.site).name}" for e in events))
+
+
+def write_graph_files(report: DoctorReport, directory: Path, title: str,
+                      region: Optional[Region] = None) -> list[Path]:
+    """graph.png and graph.svg (the picture of `region`, or of the whole graph), graph.dot and graph.mmd (the
+    whole graph) in `directory`; returns their paths."""
     dot_path, mermaid_path = directory / "graph.dot", directory / "graph.mmd"
     dot_path.write_text(to_dot(report, title), encoding="utf-8")
     mermaid_path.write_text(to_mermaid(report), encoding="utf-8")
-    dot = shutil.which("dot")
-    if dot is None:
-        return [dot_path, mermaid_path], DOT_MISSING
-    svg_path = directory / "graph.svg"
-    subprocess.run([dot, "-Tsvg", str(dot_path), "-o", str(svg_path)], check=True, capture_output=True)
-    return [dot_path, svg_path, mermaid_path], None
+    boxes, arrows = picture_graph(report, region)
+    return [*save(draw(boxes, arrows, title, PICTURE_LEGEND), directory), dot_path, mermaid_path]

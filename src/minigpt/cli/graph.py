@@ -23,8 +23,9 @@ VERDICT_STYLE = {"intact": "green", "broken": "bold red", "unverifiable": "bold 
 HELP = f"""usage: {PROGRAM} [--block=N] [key=value ...]
 
 Build the phase-25 mini-GPT, run one forward on a batch of {BATCH_SIZE} under the graph doctor, print the
-backward graph of block N (default 0) with its saved tensors, and write graph.dot, graph.mmd and
-graph.svg (when Graphviz is installed) into experiments/25-graph-A (control) or 25-graph-B (in place).
+backward graph of block N (default 0) with its saved tensors, and write the picture of that block
+(graph.png, graph.svg: clobbered saves red, unverifiable ones yellow) and the whole graph (graph.dot,
+graph.mmd) into experiments/25-graph-A (control) or 25-graph-B (in place).
 Arguments are the Hydra overrides of training, e.g.
   {PROGRAM}                              out of place: intact
   {PROGRAM} inplace=true                 every clobbered saved tensor, and the add_ that bumped it
@@ -61,10 +62,9 @@ def main(argv: list[str] | None = None) -> None:
         console.print(f"[dim]earlier graph kept at {moved_to}[/]")
     run.write_config(OmegaConf.to_yaml(cfg, resolve=True))
     command = shlex.join([PROGRAM, *args])
-    paths, note = write_graph_files(report, run.path, command)
+    title = command if bounds is None else f"{command}: block {block}"
+    paths = write_graph_files(report, run.path, title, bounds)
     run.write_summary(graph_summary(report, command))
-    if note:
-        console.print(f"[yellow]{note}[/]")
     console.print(f"record: [bold]{run.path}[/] ({', '.join(p.name for p in paths)}, summary.json)")
     raise SystemExit(0 if report.verdict == "intact" else 1)
 

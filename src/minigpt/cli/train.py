@@ -112,13 +112,13 @@ def report(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
 
 def write_crash_graph(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
     """The failed backward freed part of the graph: redo the last forward of the crashed model under the
-    graph doctor, and keep every break it finds (graph.dot/.svg/.mmd, graph_breaks in summary.json)."""
+    graph doctor, and keep every break it finds (graph.png/.svg of the whole model, graph.dot/.mmd, graph_breaks
+    in summary.json)."""
     report, _ = diagnose_model(result.model, *result.last_batch, cfg.saved_tensors)
-    paths, note = write_graph_files(report, run.path, f"{run.path.name}: the graph of the failing step")
+    paths = write_graph_files(report, run.path, f"{run.path.name}: the graph of the failing step")
     result.summary.update(graph_verdict=report.verdict, graph_breaks=[str(b) for b in report.breaks])
     run.write_summary(result.summary)
-    console.print(f"graph doctor: {report.summary()}; {', '.join(p.name for p in paths)} in {run.path}"
-                  + (f"\n[yellow]{note}[/]" if note else ""))
+    console.print(f"graph doctor: {report.summary()}; {', '.join(p.name for p in paths)} in {run.path}")
 
 
 def crash_panel(summary: dict, detect_anomaly: bool) -> Panel:
