@@ -1,5 +1,6 @@
 # Phase 25: an in-place op on a tensor that requires grad, and the autograd graph break.
-# Arguments after a recipe name are Hydra overrides, passed through unchanged.
+# Arguments after a recipe name are Hydra overrides, passed through unchanged. Each recipe `exec`s Python,
+# so a signal sent to `just` (an IDE's stop button, a CI timeout) reaches the run and it records itself.
 
 set positional-arguments
 
@@ -9,9 +10,9 @@ python := if path_exists(".venv/bin/python") == "true" { ".venv/bin/python" } el
 default:
     just --list --unsorted
 
-# train the mini-GPT: `just phase-25-train inplace=true detect_anomaly=true`
+# train the mini-GPT: `just phase-25-train inplace=true detect_anomaly=true`; Hydra flags work (--help, --cfg job, -m)
 phase-25-train *ARGS:
-    {{python}} -m minigpt.cli.train "$@"
+    exec {{python}} -m minigpt.cli train "$@"
 
 # fast tests (under 2 minutes on 2 cores)
 test *ARGS:
@@ -27,32 +28,38 @@ bench *ARGS:
 
 # regenerate every generated block in theory/*.md and the READMEs (outputs, errors, tables)
 docs *ARGS:
-    {{python}} -m minigpt.cli.docs "$@"
+    exec {{python}} -m minigpt.cli docs "$@"
 
 # re-measure the slow or noisy figures the notes quote (timings), into theory/data/*.json
 docs-measure *ARGS:
-    {{python}} -m minigpt.cli.docs --measure "$@"
+    exec {{python}} -m minigpt.cli docs --measure "$@"
 
 # the break matrix: each in-place variant in the mini-GPT, classified safe / loud / silent
 phase-25-matrix *ARGS:
-    {{python}} -m minigpt.cli.matrix "$@"
+    exec {{python}} -m minigpt.cli matrix "$@"
 
-# one level of the hint cascade: `just phase-25-hint 1` (then 2, 3); `lang=es` for Spanish
+# one level of a hint cascade, only the hint shown: `just phase-25-hint 1` (then 2, 3); `cascade=silent`, `lang=es`
+[no-exit-message]
 phase-25-hint *ARGS:
-    {{python}} -m minigpt.cli.hint "$@"
+    @exec {{python}} -m minigpt.cli hint "$@"
+
+# check exercise N (theory/exercises.md), only the verdict shown: `just phase-25-check 1` (exit 0 passed, 1 not yet)
+[no-exit-message]
+phase-25-check *ARGS:
+    @exec {{python}} -m minigpt.cli check "$@"
 
 # one forward under the graph doctor, the tape of a block, graph files: `just phase-25-graph inplace=true`
 phase-25-graph *ARGS:
-    {{python}} -m minigpt.cli.graph "$@"
+    exec {{python}} -m minigpt.cli graph "$@"
 
 # find in-place tensor ops in Python source (default src/): `just phase-25-lint src/ tests/`
 phase-25-lint *ARGS:
-    {{python}} -m minigpt.cli.lint "$@"
+    exec {{python}} -m minigpt.cli lint "$@"
 
 # compare the saved gradients of two runs: `just phase-25-grad-compare 25-A 25-B` (exit 0 agree, 1 differ, 2 cannot)
 phase-25-grad-compare *ARGS:
-    {{python}} -m minigpt.cli.grad_compare "$@"
+    exec {{python}} -m minigpt.cli grad-compare "$@"
 
-# several seeds of the control and each silent variant: `just phase-25-sweep seed=0,1,2`
+# several seeds of the control and each silent variant (a Hydra multirun): `just phase-25-sweep seed=0,1,2`
 phase-25-sweep *ARGS:
-    {{python}} -m minigpt.cli.sweep "$@"
+    exec {{python}} -m minigpt.cli sweep "$@"

@@ -1,4 +1,4 @@
-"""The seed sweep: Hydra multirun expansion, an end-to-end tiny sweep, and one line for a bad sweep."""
+"""The seed sweep: a Hydra multirun, its job names, an end-to-end tiny sweep, one line for a bad sweep."""
 
 import json
 
@@ -7,7 +7,8 @@ import pytest
 from minigpt.cli import sweep as sweep_cli
 from minigpt.cli.common import load_config
 from minigpt.lab.compose import CONFIG_DIR
-from minigpt.lab.sweep import DEFAULT_SWEEP, create_sweep_dir, expand_sweep, sweep_overrides
+from minigpt.cli.sweep_report import planned_jobs
+from minigpt.lab.sweep import DEFAULT_SWEEP, create_sweep_dir, sweep_overrides
 
 TINY = ["train.steps=2", "train.eval_every=1", "data.n_train=200", "data.n_eval=50", "model.n_embd=32"]
 EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))
@@ -38,22 +39,26 @@ def test_every_experiment_config_composes(experiment):
     assert load_config([f"experiment={experiment}"]).inplace == (experiment != "control")
 
 
-def test_expansion_follows_hydra_multirun_order():
-    jobs = expand_sweep(["experiment=control,silent_unchecked", "seed=range(3)", "train.steps=5"], 0)
-    assert [j.name for j in jobs] == ["control-seed0", "control-seed1", "control-seed2",
-                                      "silent_unchecked-seed0", "silent_unchecked-seed1", "silent_unchecked-seed2"]
-    assert all("train.steps=5" in j.overrides for j in jobs)
+def test_job_names_follow_hydra_multirun_order():
+    jobs = planned_jobs(["experiment=control,silent_unchecked", "seed=range(3)", "train.steps=5"], 0)
+    assert [name for name, _ in jobs] == ["control-seed0", "control-seed1", "control-seed2", "silent_unchecked-seed0",
+                                          "silent_unchecked-seed1", "silent_unchecked-seed2"]
+
+
+def test_another_swept_key_is_part_of_the_job_name():
+    jobs = planned_jobs(["train.lr=0.1,0.01"], 0)
+    assert [name for name, _ in jobs] == ["base-seed0-train.lr=0.1", "base-seed0-train.lr=0.01"]
 
 
 def test_default_sweep_is_five_seeds_of_every_variant():
-    jobs = expand_sweep(sweep_overrides([]), 0)
+    jobs = planned_jobs(sweep_overrides([]), 0)
     assert len(jobs) == 5 * len(DEFAULT_SWEEP["experiment"].split(","))
     assert set(DEFAULT_SWEEP["experiment"].split(",")) <= set(EXPERIMENTS)
 
 
 def test_a_seed_sweep_given_replaces_the_default_one():
-    jobs = expand_sweep(sweep_overrides(["seed=3,4"]), 0)
-    assert {j.seed for j in jobs} == {"3", "4"}
+    jobs = planned_jobs(sweep_overrides(["seed=3,4"]), 0)
+    assert {name.rpartition("-seed")[2] for name, _ in jobs} == {"3", "4"}
 
 
 def test_sweep_runs_end_to_end_and_writes_its_record(tiny_sweep):
@@ -79,10 +84,9 @@ def test_silent_variants_get_wrong_gradients_and_allow_mutation_gets_the_control
 
 
 @pytest.mark.parametrize("argv, expected", [
-    (["train.lr=0.1,0.01"], "'train.lr=0.1,0.01' sweeps train.lr; allowed: sweeps over experiment and seed only"),
-    (["run_name=mine"], "the sweep names every run <variant>-seed<k>"),
+    (["run_name=mine"], "run_name in a multirun: every job is named <experiment>-seed<k>"),
     (["experiment=control,louder"], "no experiment named 'louder'; allowed: "),
-    (["seed=0,0"], "job control-seed0 appears twice in the sweep"),
+    (["seed=0,0"], "job control-seed0 appears twice in the multirun"),
     (["model.n_embd=30"], "bad config: model.n_embd: 30 is not divisible by model.n_head=4"),
 ])
 def test_bad_sweep_is_one_line_and_exit_2(capsys, tmp_path, argv, expected):

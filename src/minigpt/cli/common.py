@@ -1,7 +1,10 @@
 """What every entry point shares: compose the Hydra config and turn user mistakes into one line."""
 
+import itertools
 import sys
+from dataclasses import dataclass, field
 
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
@@ -10,7 +13,9 @@ from omegaconf.nodes import BooleanNode, EnumNode, FloatNode, IntegerNode, Strin
 from minigpt.config import ConfigError, Phase25Config
 from minigpt.lab.compose import CONFIG_DIR, compose_config
 
+
 USAGE_EXIT = 2  # a user mistake, as argparse and diff use it
+CONFIG_GROUPS = {"model", "data", "experiment"}  # the folders of configs/
 
 
 class UsageError(Exception):
@@ -66,6 +71,9 @@ def missing_option_line(message: str, overrides: list[str]) -> str:
         if group_dir.is_dir() and not (group_dir / f"{option}.yaml").exists():
             options = ", ".join(sorted(p.stem for p in group_dir.glob("*.yaml")))
             return f"no {group} named '{option}'; allowed: {options}"
+        if group.startswith("hydra/"):
+            return (f"no {group} named '{option}' (a Hydra plugin that is not installed?); for the joblib "
+                    "launcher: pip install -e '.[joblib]'")
     return f"bad config: {message.splitlines()[0]}"
 
 
@@ -90,3 +98,92 @@ def fail(line: str, program: str) -> None:
     """Print the one line of a user mistake and exit with the usage status."""
     print(f"{program}: error: {line}", file=sys.stderr)
     raise SystemExit(USAGE_EXIT)
+
+
+# ---- Hydra's command line: its flags pass through untouched, the overrides are checked first ----
+
+FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
+                    "--config-dir", "-cd", "--experimental-rerun", "--shell-completion", "-sc"}
+HELP_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--shell-completion", "-sc", "--info", "-i"}
+
+
+@dataclass
+class CommandLine:
+    """A Hydra app's arguments, sorted: its flags (passed to Hydra as they are) and the overrides."""
+
+    flags: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def multirun(self) -> bool:
+        return bool({"-m", "--multirun"} & set(self.flags))
+
+    @property
+    def asks_for_help(self) -> bool:
+        """--help, --info, ...: Hydra answers and runs nothing, so nothing needs checking."""
+        return any(f.split("=", 1)[0] in HELP_FLAGS for f in self.flags)
+
+
+def split_command_line(args: list[str]) -> CommandLine:
+    """Hydra's flags (with the value of those that take one) apart from the key=value overrides."""
+    line, pending = CommandLine(), False
+    for arg in args:
+        if pending:
+            line.flags.append(arg)
+            pending = False
+        elif arg.startswith("-"):
+            line.flags.append(arg)
+            pending = arg in FLAGS_WITH_VALUE
+        else:
+            line.overrides.append(arg)
+    return line
+
+
+def check_keys(overrides: list[str]) -> None:
+    """Every override names a key of the schema, a config group or Hydra's own (`+key` included): else UsageError."""
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except OverrideParseException as e:
+        bad = next((o for o in overrides if "=" not in o and not o.startswith("~")), None)
+        if bad is not None:
+            raise UsageError(f"'{bad}' is not an override; write key=value, e.g. inplace=true") from None
+        raise UsageError(f"cannot parse the overrides: {str(e).splitlines()[0]}") from None
+    schema = OmegaConf.structured(Phase25Config)
+    for o in parsed:
+        key = o.key_or_group
+        if key.split(".")[0].split("/")[0] == "hydra" or key in CONFIG_GROUPS:
+            continue
+        parent, _, leaf = key.rpartition(".")
+        node = OmegaConf.select(schema, parent) if parent else schema
+        if not isinstance(node, DictConfig) or leaf not in node:
+            known = ", ".join(sorted(node.keys())) if isinstance(node, DictConfig) else "none"
+            raise UsageError(f"unknown key '{key}' in '{o.input_line}'; allowed keys"
+                             f"{' in ' + parent if parent else ''}: {known}")
+
+
+def job_overrides(overrides: list[str]) -> list[list[str]]:
+    """The overrides of each job a multirun of `overrides` runs, sweeps expanded as Hydra's basic sweeper does
+    (a cartesian product, in order)."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    choices = [[f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override()
+               else [o.input_line] for o in parsed]
+    return [list(job) for job in itertools.product(*choices)]
+
+
+def swept_keys(overrides: list[str]) -> list[str]:
+    """The keys a multirun sweeps (seed for seed=range(5)), in order."""
+    return [o.get_key_element().lstrip("+") for o in OverridesParser.create().parse_overrides(overrides)
+            if o.is_sweep_override()]
+
+
+def check_command_line(line: CommandLine) -> list[DictConfig]:
+    """The config of every job the command line would run, each composed and validated; UsageError at the
+    first mistake. A sweep without -m is refused, as Hydra would."""
+    check_keys(line.overrides)
+    jobs = job_overrides(line.overrides)
+    if len(jobs) > 1 and not line.multirun:
+        sweep = next(o for o in line.overrides if o not in jobs[0])
+        raise UsageError(f"'{sweep}' is a sweep; allowed: a sweep with -m (multirun), e.g. -m {sweep}")
+    if line.multirun and any(o.split("=", 1)[0].lstrip("+") == "run_name" for o in line.overrides):
+        raise UsageError("run_name in a multirun: every job is named <experiment>-seed<k>; allowed: any other key")
+    return [load_config(job) for job in jobs]

@@ -1,25 +1,37 @@
-"""just phase-25-train [overrides]: train the mini-GPT, out of place (25-A) or in place (25-B)."""
+"""just phase-25-train [--cfg job] [-m] [key=value ...]: train the mini-GPT, a Hydra app.
+
+Out of place (25-A) or in place (25-B). Hydra's own flags behave as every Hydra user expects (--help,
+--cfg job, --info, --shell-completion, -m); the overrides are checked first, so a mistake is one line and
+exit status 2 rather than Hydra's multi-line error. A multirun (-m) trains each job into
+<out_dir>/25-sweep/<experiment>-seed<k>/ and, when it ends, writes the aggregate (sweep_report.py).
+"""
 
 import os
 import shlex
 import signal
+import sys
 import time
 from pathlib import Path
 
-from omegaconf import OmegaConf
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from minigpt.cli.common import arguments_or_help, config_or_fail, fail
-from minigpt.config import ConfigError, default_run_name
+from autograd_doctor.saved_tensors import VERSION_ERROR
+from minigpt.cli.common import UsageError, check_command_line, fail, split_command_line, swept_keys
+from minigpt.cli.sweep_report import planned_jobs
+from minigpt.config import ConfigError, Phase25Config, default_run_name
 from minigpt.data import Splits, make_splits
+from minigpt.lab.compose import CONFIG_DIR, register_configs
 from minigpt.lab.gpt_doctor import diagnose_model
+from minigpt.lab.sweep import job_name
 from autograd_doctor.render import write_graph_files
 from minigpt.runs import CURVES, RunDir
-from autograd_doctor.saved_tensors import VERSION_ERROR
 from minigpt.train import TrainResult, pick_device, train
 
 PROGRAM = "phase-25-train"
@@ -28,28 +40,50 @@ SILENT_COMMAND = "just phase-25-train inplace=true ln=unchecked"
 ANOMALY_COMMAND = "just phase-25-train inplace=true detect_anomaly=true"
 PHASE_NAMES = {"forward": "the forward pass", "backward": "loss.backward()", "optimizer": "optimizer.step()",
                "eval": "evaluation"}
-HELP = f"""usage: {PROGRAM} [key=value ...]
-
-Train the phase-25 mini-GPT. Arguments are Hydra overrides of configs/phase25.yaml, e.g.
-  {PROGRAM}                                   control, out-of-place residual (experiments/25-A)
-  {PROGRAM} inplace=true detect_anomaly=true  the loud break, with the forward traceback
-  {PROGRAM} inplace=true ln=unchecked         the silent break: trains on, wrong gradients
-Switches: inplace, via_data, ln=torch|manual|unchecked, saved_tensors=default|save_on_cpu|allow_mutation,
-detect_anomaly, seed, device=auto|cpu|cuda, run_name, model.*, data.*, train.*, experiment=NAME.
-Exit status: 0 trained, 1 crashed, 2 bad input, 130 interrupted."""
 
 
-def main(argv: list[str] | None = None) -> None:
-    overrides = arguments_or_help(argv, HELP)
-    if overrides is None:
-        return
-    cfg = config_or_fail(overrides, PROGRAM)
+def main(argv: list[str] | None = None, program: str = PROGRAM) -> None:
+    """Check the command line, then hand it to Hydra, which runs `run_job` once per job."""
+    args = sys.argv[1:] if argv is None else argv
+    line = split_command_line(args)
+    if not line.asks_for_help:
+        try:
+            check_command_line(line)
+            if line.multirun:
+                check_job_names(line.overrides)
+        except UsageError as e:
+            fail(str(e), program)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)  # a killed run still writes its record
+    statuses: list[int] = []
+    register_configs()
+    others = [k for k in swept_keys(line.overrides) if k not in ("experiment", "seed")]
+    app = hydra.main(config_path=str(CONFIG_DIR), config_name="phase25", version_base="1.3")(
+        lambda cfg: statuses.append(run_job(cfg, line.multirun, others)))
+    sys.argv = [program, *args]  # Hydra reads its command line from sys.argv
+    app()
+    raise SystemExit(statuses[0] if statuses and not line.multirun else 0)
+
+
+def check_job_names(overrides: list[str]) -> None:
+    """Every job of a multirun gets its own run directory name; UsageError when two would share one."""
+    names = [name for name, _ in planned_jobs(overrides, Phase25Config.seed)]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice:
+        raise UsageError(f"job {twice} appears twice in the multirun; allowed: each combination once")
+
+
+def run_job(cfg: DictConfig, multirun: bool, swept_others: list[str]) -> int:
+    """One run: its record under out_dir (multirun: the sweep directory), the report, its exit status."""
+    overrides = list(HydraConfig.get().overrides.task)
+    if multirun:  # <experiment>-seed<k>, plus any other swept override, as the sweep report expects
+        swept = [o for o in overrides if o.split("=", 1)[0].lstrip("+") in swept_others]
+        cfg.out_dir = HydraConfig.get().sweep.dir
+        cfg.run_name = job_name(HydraConfig.get().runtime.choices.get("experiment"), cfg.seed, swept)
     try:
         pick_device(cfg.device)
         splits = make_splits(cfg.data, cfg.seed)  # a text file that cannot be used fails here, in one line
     except ConfigError as e:
         fail(f"bad config: {e}", PROGRAM)
-    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)  # a killed run still writes its record
     console = Console()
     run, moved_to = RunDir.create(cfg.out_dir, default_run_name(cfg))
     if moved_to:
@@ -59,7 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     report(cfg, run, result, console)
     if result.status == "crashed" and cfg.inplace and result.last_batch is not None:
         write_crash_graph(cfg, run, result, console)
-    raise SystemExit(EXIT_STATUS[result.status])
+    if multirun and result.status == "interrupted":
+        raise SystemExit(EXIT_STATUS["interrupted"])  # stop the sweep: the jobs run so far keep their records
+    return EXIT_STATUS[result.status]
 
 
 def raise_keyboard_interrupt(signum, frame):

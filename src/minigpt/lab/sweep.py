@@ -1,10 +1,9 @@
-"""Seed sweeps: Hydra multirun over seeds and variants, each job trained in this process, then aggregated.
+"""Seed sweeps, aggregated: the run directories of a multirun, side by side.
 
-A sweep is a list of Hydra overrides expanded exactly as `--multirun` expands them (Hydra's own
-override parser and BasicSweeper): `experiment=control,silent_unchecked seed=range(5)` is 10 jobs.
-Only `experiment` (the variant, a file in configs/experiment/) and `seed` may be swept; any other
-override applies to every job. Each job is one ordinary run directory,
-<out_dir>/25-sweep/<variant>-seed<k>/, written by `minigpt.train.train`.
+`just phase-25-train -m experiment=control,silent_unchecked 'seed=range(5)'` is 10 jobs, run by Hydra's
+own sweeper and launcher. Each job is one ordinary run directory, <out_dir>/25-sweep/<variant>-seed<k>/,
+its variant the chosen file of configs/experiment/ ("base" when none is chosen). When the multirun ends,
+the sweep report (minigpt/cli/sweep_report.py) reads them all with `collect_jobs` and writes:
 
 <out_dir>/25-sweep/summary.json, the measured numbers the notes quote:
   overrides      the sweep as run, defaults included: ["experiment=control,...", "seed=range(5)", ...]
@@ -26,47 +25,19 @@ override applies to every job. Each job is one ordinary run directory,
 import json
 import math
 import statistics
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
-import torch
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # what --multirun uses to expand
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
-from omegaconf import OmegaConf
-
-from minigpt.lab.compare import compare_runs, load_run
-from minigpt.runs import RunDir, RunError, fresh_dir, read_metrics
-from minigpt.train import train
+from minigpt.lab.compare import compare_runs, load_run, read_config
+from minigpt.runs import RunError, fresh_dir, read_metrics, read_summary
 
 SWEEP_DIR = "25-sweep"
 CONTROL = "control"
+NO_EXPERIMENT = "base"  # the variant name of jobs that choose no experiment file
 DEFAULT_SWEEP = {"experiment": "control,silent_unchecked,silent_via_data,silent_save_on_cpu,fixed_allow_mutation",
                  "seed": "range(5)"}
-SWEEPABLE = {"experiment", "seed"}
-SET_PER_JOB = {"run_name"}  # the sweep names each job <variant>-seed<k>
 SWITCHES = ["inplace", "via_data", "ln", "saved_tensors"]
 STATS = ["final_test_accuracy", "final_val_loss", "grad_rel_error"]
-
-
-class SweepError(ValueError):
-    """A sweep that cannot run as written; the message is the one line to print."""
-
-
-@dataclass
-class Job:
-    """One job of the sweep: its variant, its seed (as written) and its full list of overrides."""
-
-    variant: str
-    seed: str
-    overrides: list[str]
-
-    @property
-    def name(self) -> str:
-        """Its run directory's name: <variant>-seed<k>."""
-        return f"{self.variant}-seed{self.seed}"
 
 
 def sweep_overrides(overrides: list[str]) -> list[str]:
@@ -75,31 +46,9 @@ def sweep_overrides(overrides: list[str]) -> list[str]:
     return [f"{k}={v}" for k, v in DEFAULT_SWEEP.items() if k not in given] + list(overrides)
 
 
-def expand_sweep(overrides: list[str], default_seed: int) -> list[Job]:
-    """The jobs of a sweep, in Hydra multirun order; SweepError names what cannot be swept or parsed."""
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except HydraException as e:
-        bad = next((o for o in overrides if "=" not in o), " ".join(overrides))
-        raise SweepError(f"cannot parse '{bad}': {str(e).splitlines()[0]}; write key=value, "
-                         "with sweeps like seed=range(5) or experiment=control,silent_unchecked") from None
-    for o in parsed:
-        key = o.get_key_element()
-        if key in SET_PER_JOB:
-            raise SweepError(f"'{o.input_line}': the sweep names every run <variant>-seed<k>; "
-                             f"allowed: any override but {', '.join(sorted(SET_PER_JOB))}")
-        if o.is_sweep_override() and key not in SWEEPABLE:
-            raise SweepError(f"'{o.input_line}' sweeps {key}; allowed: sweeps over {' and '.join(sorted(SWEEPABLE))} "
-                             "only, plain key=value for every other key")
-    jobs = []
-    for job in BasicSweeper.split_arguments(parsed, None)[0]:
-        values = dict(o.split("=", 1) for o in job)
-        jobs.append(Job(values.get("experiment", CONTROL), values.get("seed", str(default_seed)), job))
-    names = [j.name for j in jobs]
-    twice = next((n for n in names if names.count(n) > 1), None)
-    if twice:
-        raise SweepError(f"job {twice} appears twice in the sweep; allowed: each variant and seed once")
-    return jobs
+def job_name(variant: Optional[str], seed: int | str, swept: list[str] = ()) -> str:
+    """A job's run directory name: <variant>-seed<k>, then any other swept override (-train.lr=0.01)."""
+    return f"{variant or NO_EXPERIMENT}-seed{seed}" + "".join(f"-{override}" for override in swept)
 
 
 def create_sweep_dir(out_dir: str | Path) -> tuple[Path, Optional[Path]]:
@@ -107,22 +56,20 @@ def create_sweep_dir(out_dir: str | Path) -> tuple[Path, Optional[Path]]:
     return fresh_dir(out_dir, SWEEP_DIR)
 
 
-def run_job(job: Job, cfg, sweep_dir: Path, command: str,
-            on_step: Optional[Callable[[int, dict], None]] = None) -> dict:
-    """Train one job into sweep_dir/<variant>-seed<k> and return its record for summary.json."""
-    cfg.run_name, cfg.out_dir = job.name, str(sweep_dir)  # config.yaml says where the run really is
-    run, _ = RunDir.create(sweep_dir, job.name)
-    run.write_config(OmegaConf.to_yaml(cfg, resolve=True))
-    s = train(cfg, run, on_step, {"command": command}).summary
-    return {"variant": job.variant, "seed": cfg.seed, "run": job.name, "status": s["status"],
-            "wall_time_s": s["wall_time_s"], "final_val_loss": s["final_val_loss"],
-            "final_test_accuracy": s["final_test_accuracy"],
-            "switches": {k: plain(cfg[k]) for k in SWITCHES}}
-
-
-def plain(value):
-    """An enum member as its YAML value (torch, save_on_cpu), anything else unchanged."""
-    return value.value if isinstance(value, Enum) else value
+def collect_jobs(sweep_dir: Path, planned: list[tuple[str, str]]) -> list[dict]:
+    """The record of each planned (run name, variant) that has a run directory in sweep_dir, in that order."""
+    jobs = []
+    for name, variant in planned:
+        try:
+            summary, config = read_summary(sweep_dir / name), read_config(sweep_dir / name)
+        except RunError:  # a job the sweep never reached (interrupted), or unreadable
+            continue
+        jobs.append({"variant": variant, "seed": config["seed"], "run": name,
+                     "status": summary.get("status"), "wall_time_s": summary.get("wall_time_s"),
+                     "final_val_loss": summary.get("final_val_loss"),
+                     "final_test_accuracy": summary.get("final_test_accuracy"),
+                     "switches": {k: config.get(k) for k in SWITCHES}})
+    return jobs
 
 
 def add_grad_errors(jobs: list[dict], sweep_dir: Path) -> None:
@@ -152,7 +99,7 @@ def stats(values: list[float]) -> dict:
 
 
 def summarize(jobs: list[dict], overrides: list[str], started_at: str, finished_at: str, wall_time_s: float,
-              jobs_planned: int) -> dict:
+              jobs_planned: int, torch_version: str) -> dict:
     """summary.json's content (schema in this module's docstring) from the job records."""
     variants = []
     for variant in dict.fromkeys(j["variant"] for j in jobs):
@@ -165,7 +112,7 @@ def summarize(jobs: list[dict], overrides: list[str], started_at: str, finished_
             entry[key] = sorted({j[key] for j in ok if j[key] is not None})
         variants.append(entry)
     return {"overrides": overrides, "started_at": started_at, "finished_at": finished_at,
-            "wall_time_s": round(wall_time_s, 1), "torch_version": torch.__version__, "jobs_planned": jobs_planned,
+            "wall_time_s": round(wall_time_s, 1), "torch_version": torch_version, "jobs_planned": jobs_planned,
             "jobs": jobs, "variants": variants}
 
 
@@ -208,7 +155,7 @@ SUMMARY, REPORT, CURVES = "summary.json", "report.md", "curves.png"
 
 def report_markdown(summary: dict) -> str:
     """report.md: what ran, the table, every job, the figure."""
-    lines = ["# Seed sweep", "", f"`phase-25-sweep {' '.join(summary['overrides'])}`: "
+    lines = ["# Seed sweep", "", f"`phase-25-train -m {' '.join(summary['overrides'])}`: "
              f"{len(summary['jobs'])} of {summary['jobs_planned']} jobs in {summary['wall_time_s']} s "
              f"(torch {summary['torch_version']}).", "",
              "Each cell: mean ± sample std (min–max) over the variant's runs that finished. The gradient "

@@ -1,0 +1,61 @@
+"""phase-25-train is a Hydra app: Hydra's flags behave as every Hydra user expects, and mistakes are one line."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import TINY
+
+
+def train_cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "minigpt.cli", "train", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, "COLUMNS": "200"})
+
+
+def test_cfg_job_prints_the_composed_config_and_trains_nothing(tmp_path):
+    done = train_cli("--cfg", "job", "inplace=true", "model.n_embd=32", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "inplace: true" in done.stdout and "n_embd: 32" in done.stdout
+    assert not any(tmp_path.iterdir())  # no run directory, no Hydra output folder
+
+
+def test_help_shows_the_switches_of_the_phase(tmp_path):
+    done = train_cli("--help", cwd=tmp_path)
+    assert done.returncode == 0
+    for switch in ["inplace", "detect_anomaly", "ln=torch|manual|unchecked", "experiment: control", "-m"]:
+        assert switch in done.stdout
+
+
+def test_an_unknown_added_key_is_refused_in_one_line(tmp_path):
+    done = train_cli("+unknown=1", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "unknown key 'unknown'" in done.stderr and not any(tmp_path.iterdir())
+
+
+def test_a_sweep_without_multirun_is_refused_in_one_line(tmp_path):
+    done = train_cli("seed=0,1", cwd=tmp_path)
+    assert done.returncode == 2 and "with -m (multirun)" in done.stderr
+
+
+def test_multirun_leaves_every_record_and_the_aggregate(tmp_path):
+    done = train_cli("-m", "seed=0,1", *TINY, f"out_dir={tmp_path}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sweep = tmp_path / "25-sweep"
+    summary = json.loads((sweep / "summary.json").read_text())
+    assert [j["run"] for j in summary["jobs"]] == ["base-seed0", "base-seed1"]
+    assert all(json.loads((sweep / j["run"] / "summary.json").read_text())["status"] == "ok" for j in summary["jobs"])
+    assert {"report.md", "curves.png"} <= {p.name for p in sweep.iterdir()}
+
+
+@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_joblib_launcher") is None,
+                    reason="the joblib extra is not installed (pip install -e '.[joblib]')")
+@pytest.mark.slow
+def test_the_joblib_launcher_runs_the_jobs_in_parallel_processes(tmp_path):
+    done = train_cli("-m", "seed=0,1", "hydra/launcher=joblib", *TINY, f"out_dir={tmp_path}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "25-sweep" / "summary.json").read_text())
+    assert len(summary["jobs"]) == 2 and all(j["status"] == "ok" for j in summary["jobs"])
