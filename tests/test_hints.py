@@ -1,14 +1,15 @@
-"""The hint cascade: three levels in two languages, and one clear line for a bad request."""
+"""The hint cascades: three levels in two languages, each level telling more, and one clear line for a bad request."""
 
 import pytest
 
 from minigpt.cli.hint import main
-from minigpt.lab.hints import HINTS, LANGUAGES, LEVELS, hint
+from minigpt.lab.hints import CASCADES, HINTS, LANGUAGES, LEVELS, hint
 
 
+@pytest.mark.parametrize("cascade", CASCADES)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_each_level_tells_more_without_repeating(language):
-    texts = [hint(level, language) for level in LEVELS]
+def test_each_level_tells_more_without_repeating(cascade, language):
+    texts = [hint(level, language, cascade) for level in LEVELS]
     assert len(set(texts)) == 3
 
 
@@ -18,12 +19,34 @@ def test_only_the_last_level_gives_the_fix():
         assert "h = h + self.attn(self.ln1(h))" in hint(3, language)
 
 
-def test_level_two_points_at_block_py_and_underscore_calls():
-    assert "block.py" in hint(2, "en") and "add_" in hint(2, "en")
+def test_level_two_teaches_anomaly_mode_instead_of_naming_the_file():
+    for language in LANGUAGES:
+        assert "detect_anomaly=true" in hint(2, language) and "block.py" not in hint(2, language)
 
 
-def test_both_languages_have_the_same_levels():
-    assert HINTS["en"].keys() == HINTS["es"].keys() == set(LEVELS)
+def test_the_silent_cascade_leads_from_suspicion_to_grad_compare_to_ctx_attributes():
+    for language in LANGUAGES:
+        first, second, third = (hint(level, language, "silent") for level in LEVELS)
+        assert "grad-compare" not in first and "layer_norm.py" not in first + second
+        assert "just phase-25-grad-compare 25-A 25-B" in second
+        assert "ctx.x" in third and "ctx.save_for_backward" in third
+
+
+def test_the_exercise_cascades_end_with_the_tool_that_answers():
+    assert "just phase-25-matrix" in hint(3, "en", "predict")
+    assert "run.py doctor=true" in hint(3, "en", "find") and "doctor=true" not in hint(2, "en", "find")
+
+
+def test_spanish_hints_use_the_glossary_terms():
+    spanish = " ".join(hint(level, "es", cascade) for cascade in CASCADES for level in LEVELS)
+    assert "incrementa el contador de versiones" in spanish
+    for avoided in ("sube el contador", "fuera de sitio", "ruidos", "cuando nada lanza"):
+        assert avoided not in spanish.lower()
+
+
+def test_every_cascade_has_the_same_levels_in_both_languages():
+    assert set(HINTS) == set(CASCADES)
+    assert all(HINTS[c][lang].keys() == set(LEVELS) for c in CASCADES for lang in LANGUAGES)
 
 
 def test_cli_prints_the_spanish_hint(capsys):
@@ -31,11 +54,17 @@ def test_cli_prints_the_spanish_hint(capsys):
     assert capsys.readouterr().out == hint(2, "es") + "\n"
 
 
+def test_cli_prints_the_requested_cascade(capsys):
+    main(["1", "cascade=silent"])
+    assert capsys.readouterr().out == hint(1, "en", "silent") + "\n"
+
+
 @pytest.mark.parametrize("args, says", [
     (["4"], "'4' is not a hint level; allowed: 1, 2, 3"),
     ([], "give exactly one hint level, got 0; allowed: 1, 2, 3"),
-    (["1", "lang=fr"], "unknown language 'fr' in 'lang=fr'; allowed: en, es"),
-    (["1", "language=es"], "unknown option 'language'; allowed: lang=en or lang=es"),
+    (["1", "lang=fr"], "unknown value 'fr' in 'lang=fr'; allowed: en, es"),
+    (["1", "cascade=quiet"], "unknown value 'quiet' in 'cascade=quiet'; allowed: loud, silent, predict, find"),
+    (["1", "language=es"], "unknown option 'language'; allowed: cascade=..., lang=..."),
 ])
 def test_cli_bad_request_is_one_line_with_exit_2(capsys, args, says):
     with pytest.raises(SystemExit) as exit_info:
