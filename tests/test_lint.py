@@ -1,4 +1,5 @@
-"""The static in-place lint: each rule, each safe context, the pragma, and agreement with the tracer."""
+"""The static in-place lint: each rule and its severity, each safe context, the pragma, agreement with the tracer
+and with PyTorch (every high finding raises at backward)."""
 
 import re
 import textwrap
@@ -9,7 +10,7 @@ import torch
 
 from minigpt.cli.lint import main
 from autograd_doctor.tracer import trace_inplace
-from autograd_doctor.lint import lint_paths, lint_report, lint_source
+from autograd_doctor.lint import SAVES_OUTPUT, lint_paths, lint_report, lint_source
 from tests import inplace_cases
 from tests.inplace_cases import GROUND_TRUTH
 
@@ -21,20 +22,41 @@ def codes(source: str) -> list[str]:
     return [f.code for f in lint_source(textwrap.dedent(source)).findings]
 
 
-@pytest.mark.parametrize(("source", "code"), [
-    ("h.add_(x)", "INP001"),
-    ("torch.relu_(x)", "INP001"),
-    ("h.masked_fill_(mask, 0.0)", "INP001"),
-    ("h = f(x)\nh += x", "INP002"),
-    ("h *= scale", "INP002"),
-    ("y = F.relu(x, inplace=True)", "INP003"),
-    ("act = nn.ReLU(inplace=True)", "INP003"),
-    ("h.data.add_(x)", "INP004"),
-    ("w.data *= 2", "INP004"),
-    ("w.data = v", "INP004"),
+def severities(source: str) -> list[tuple[str, str]]:
+    return [(f.code, f.severity) for f in lint_source(textwrap.dedent(source)).findings]
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    ("h.add_(x)", ("INP001", "low")),
+    ("torch.relu_(x)", ("INP001", "low")),
+    ("h = f(x)\nh.masked_fill_(mask, 0.0)", ("INP001", "medium")),
+    ("y = torch.sigmoid(x)\ny.mul_(2)", ("INP001", "high")),
+    ("h = f(x)\nh += x", ("INP002", "medium")),
+    ("h = layer(x)\nh += 1", ("INP002", "medium")),
+    ("h = x @ w\nh *= 2", ("INP002", "medium")),
+    ("h *= scale", ("INP002", "low")),
+    ("y = torch.sigmoid(x)\ny *= 2", ("INP002", "high")),
+    ("y = F.relu(x, inplace=True)", ("INP003", "low")),
+    ("act = nn.ReLU(inplace=True)", ("INP003", "low")),
+    ("s = x.softmax(-1)\nF.dropout(s, 0.1, inplace=True)", ("INP003", "high")),
+    ("h.data.add_(x)", ("INP004", "medium")),
+    ("w.data *= 2", ("INP004", "medium")),
+    ("w.data = v", ("INP004", "medium")),
+    ("buf = torch.zeros(4, 16)\nbuf[:, :8] = x", ("INP005", "medium")),
+    ("e = torch.exp(x)\ne[0] = 0.0", ("INP005", "high")),
+    ("out[:, :8] = x", ("INP005", "low")),
 ])
-def test_each_inplace_pattern_is_a_finding_with_its_code(source, code):
-    assert codes(source) == [code]
+def test_each_inplace_pattern_is_a_finding_with_its_code_and_severity(source, found):
+    assert severities(source) == [found]
+
+
+@pytest.mark.parametrize("op", sorted(SAVES_OUTPUT))
+def test_every_high_pattern_raises_at_backward_in_pytorch(op):
+    arguments = {"softmax": "x, -1", "log_softmax": "x, -1"}.get(op, "x.abs() + 1")  # + 1: sqrt, rsqrt defined
+    source = f"x = torch.randn(4, 8, requires_grad=True)\ny = torch.{op}({arguments})\ny *= 2\n"
+    assert severities(source) == [("INP002", "high")]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        exec(source + "y.sum().backward()", {"torch": torch})
 
 
 @pytest.mark.parametrize("source", [
@@ -46,6 +68,13 @@ def test_each_inplace_pattern_is_a_finding_with_its_code(source, code):
     "model.requires_grad_(False)",
     "s = 'h.add_(x)'  # h.add_(x) in a string or comment is not code",
     "class Value:\n    def __init__(self, data):\n        self.data = data",
+    "count += 1",
+    "self.num_batches += 1",
+    "lines = [title] + rest\nlines += [footer]",
+    "d = {}\nd['a'] = 1",
+    "cache[key] = value",
+    "slots = [0] * n\nslots[k] = 1",
+    "for i in range(3):\n    i += 1",
 ])
 def test_plain_values_strings_and_out_of_place_code_are_not_findings(source):
     assert codes(source) == []
@@ -62,6 +91,31 @@ def test_plain_values_strings_and_out_of_place_code_are_not_findings(source):
 def test_safe_contexts_are_reported_apart_not_as_findings(source):
     report = lint_source(source)
     assert report.findings == [] and len(report.safe) == 1
+
+
+NO_GRAD_AFTER_SAVE = """
+x = torch.randn(4, 8, requires_grad=True)
+h = x * 2
+y = F.layer_norm(h, (8,))  # saves h
+with torch.no_grad():
+    h.add_(1)
+"""
+
+
+def test_no_grad_on_a_tensor_computed_before_the_block_is_a_finding_and_pytorch_raises():
+    [finding] = lint_source(NO_GRAD_AFTER_SAVE).findings
+    assert (finding.line, finding.code, finding.severity) == (6, "INP001", "medium")
+    assert "computed before torch.no_grad() (line 3)" in finding.message
+    assert "does not switch off the version check" in finding.message
+    namespace = {"torch": torch, "F": torch.nn.functional}
+    exec(NO_GRAD_AFTER_SAVE, namespace)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        namespace["y"].sum().backward()
+
+
+def test_a_chained_line_is_one_finding_with_the_highest_severity():
+    [finding] = lint_source("y = torch.tanh(x)\ny.mul_(2).add_(1).clamp_(0, 1)\n").findings
+    assert finding.severity == "high" and "mul_" in finding.message and "clamp_" in finding.message
 
 
 def test_a_step_method_of_a_class_that_is_no_optimizer_is_not_safe():
@@ -111,6 +165,33 @@ def test_cli_exit_status_is_1_on_findings_0_when_clean_2_on_a_missing_path(tmp_p
         assert exit_info.value.code == status
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.py" in err and "Traceback" not in err
+
+
+def test_a_virtual_env_given_by_name_is_linted_and_skipped_only_when_walked_into(tmp_path):
+    package = tmp_path / ".venv" / "lib" / "site-packages" / "lib_under_test"
+    package.mkdir(parents=True)
+    (package / "model.py").write_text("h = f(x)\nh.add_(x)\n")
+    (tmp_path / "train.py").write_text("h = h + x\n")
+    assert lint_report([package]).files == 1 and len(lint_report([package]).findings) == 1
+    assert lint_report([package / "model.py"]).files == 1
+    assert lint_report([tmp_path]).files == 1  # only train.py: the walk skips .venv
+
+
+def test_a_file_that_is_not_utf8_is_named_on_one_line_the_rest_is_linted_and_the_status_is_2(tmp_path, capsys):
+    (tmp_path / "latin.py").write_bytes("s = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "declared.py").write_bytes("# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "model.py").write_text("h = f(x)\nh.add_(x)\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and "latin.py" in err and "Traceback" not in err
+    assert "model.py:2:1: INP001" in out and "in 3 files" in out
+
+
+def test_help_says_the_doctor_not_the_lint_gives_the_verdict(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "The verdict comes from the doctor, not from the lint" in " ".join(capsys.readouterr().out.split())
 
 
 def test_lint_paths_returns_the_findings_only():
