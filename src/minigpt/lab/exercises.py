@@ -194,5 +194,6 @@ def verdict_line(exercise: Exercise, verdict: Verdict, language: str) -> str:
         return say(language, f"exercise {exercise.number} passed: {verdict.line}",
                    f"ejercicio {exercise.number} superado: {verdict.line}")
     command = f"just phase-25-hint 1 cascade={exercise.cascade}"
-    return say(language, f"exercise {exercise.number} not yet: {verdict.line}. Stuck? {command}",
-               f"ejercicio {exercise.number}, aún no: {verdict.line}. ¿Te atascas? {command} lang=es")
+    stop = "" if verdict.line.endswith("?") else "."  # a line that ends in a question needs no full stop
+    return say(language, f"exercise {exercise.number} not yet: {verdict.line}{stop} Stuck? {command}",
+               f"ejercicio {exercise.number}, aún no: {verdict.line}{stop} ¿Te atascas? {command} lang=es")

@@ -163,9 +163,9 @@ def check_planted(workspace: Path, language: str, options: dict[str, str]) -> Ve
     if (name, line) in culprits:
         found = culprits[name, line]
         return Verdict(True, say(language,
-            f"{where} changes in place the {found.slot} that {found.node} saved for backward (the autograd doctor agrees)",
-            f"{where} modifica in situ el {found.slot} que {found.node} guardó para el backward (el doctor de "
-            f"autograd está de acuerdo)"))
+            f"{where} changes in place the tensor {found.node} saved as {found.slot} (the autograd doctor agrees)",
+            f"{where} modifica in situ el tensor que {found.node} guardó como {found.slot} (el doctor de autograd "
+            f"está de acuerdo)"))
     if (name, line) in savers:
         return Verdict(False, say(language,
             f"{where} saves the tensor (anomaly mode points there); which later line changes it in place?",
