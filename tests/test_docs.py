@@ -12,8 +12,9 @@ def test_no_generated_block_is_stale():
     assert not stale, "stale generated blocks:\n" + "\n".join(map(str, stale))
 
 
-def test_every_note_has_generated_blocks():
-    notes = [p for p in docs.doc_files() if p.parent == docs.THEORY]
+def test_every_numbered_note_has_generated_blocks():
+    """The numbered theory notes (NN-name.md) quote generated output; a page like exercises.md need not."""
+    notes = [p for p in docs.doc_files() if p.parent == docs.THEORY and p.name[:2].isdigit()]
     assert notes, "no notes in theory/"
     for path in notes:
         assert docs.blocks_in(path.read_text()), f"{path.name} quotes no generated output"
@@ -60,3 +61,27 @@ def test_docs_cli_check_exits_0_when_nothing_is_stale():
     with pytest.raises(SystemExit) as exit_info:
         main(["--check"])
     assert exit_info.value.code == 0
+
+
+def test_spanish_table_has_spanish_headers_and_the_same_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(docs, "DATA", tmp_path)
+    (tmp_path / "timings.json").write_text(json.dumps({
+        "torch": "x", "machine": "m", "what": "w", "command": "just docs-measure",
+        "ms_per_step": {"control": 2.0, "control, detect_anomaly=true": 5.0}}))
+    english, spanish = docs.render.__wrapped__("timings"), docs.render.__wrapped__("timings.es")
+    assert "| configuración |" in spanish and "Medido con" in spanish and "| setting |" in english
+    assert "| control, detect_anomaly=true | 5.00 | 2.50× |" in spanish
+
+
+def test_spanish_snippet_block_shows_the_spanish_twin_and_no_output_of_its_own():
+    known = docs.registry()
+    assert "residual_error.es" in known and "residual_error.es.out" not in known
+    assert "# los mismos pesos" in known["residual_error.es"]()
+
+
+def test_measured_snippet_output_comes_from_committed_data_not_from_running_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(docs, "DATA", tmp_path)
+    (tmp_path / "compile_faces.json").write_text(json.dumps(
+        {"torch": "t", "machine": "m", "command": "just docs-measure", "output": "cached line\n"}))
+    assert docs.registry()["compile_faces.out"]().startswith("```text\ncached line\n```")
+    assert "Salida guardada en" in docs.registry()["compile_faces.out.es"]()

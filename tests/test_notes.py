@@ -6,19 +6,20 @@ import runpy
 
 import pytest
 
-from minigpt.lab.docs import THEORY
+from minigpt.lab.docs import MEASURED_SNIPPETS, THEORY
 
 FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.S | re.M)
 
 
 def python_blocks() -> list:
     """(note:line, code) of every python fence in theory/*.md."""
-    blocks = []
+    blocks, slow = [], {p.read_text() for p in MEASURED_SNIPPETS.glob("*.py")}  # torch.compile: tens of seconds
     for note in sorted(THEORY.glob("*.md")):
         text = note.read_text()
         for match in FENCE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            blocks.append(pytest.param(match["code"], id=f"{note.name}:{line}"))
+            marks = [pytest.mark.slow] if match["code"] in slow else []
+            blocks.append(pytest.param(match["code"], id=f"{note.name}:{line}", marks=marks))
     return blocks
 
 

@@ -4,14 +4,15 @@ import json
 import sys
 
 from minigpt.cli.common import fail
-from minigpt.lab.docs import DATA, ROOT, SWEEP_SUMMARY, stale_blocks, sweep_data, write_all
-from minigpt.lab.measure import measure_timings
+from minigpt.lab.docs import DATA, MEASURED_SNIPPETS, ROOT, SWEEP_SUMMARY, base_name, stale_blocks, sweep_data, write_all
+from minigpt.lab.measure import measure_snippet, measure_timings
 
 PROGRAM = "docs"
 HELP = """usage: docs [--measure] [--check]
 
   (no flag)   rewrite every <!-- generated:NAME --> block in theory/*.md and the READMEs
-  --measure   first re-measure the timings the notes quote (theory/data/timings.json, about a minute)
+  --measure   first re-measure the timings the notes quote (theory/data/timings.json, about two minutes),
+              run the slow snippets (theory/snippets/measured/NAME.py -> theory/data/NAME.json, about a minute)
               and copy the seed sweep's figures (experiments/25-sweep/summary.json -> theory/data/sweep.json)
   --check     change nothing; list the stale blocks and exit 1 if there are any"""
 
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> None:
         DATA.mkdir(parents=True, exist_ok=True)
         (DATA / "timings.json").write_text(json.dumps(measure_timings(), indent=2) + "\n")
         print(f"wrote {(DATA / 'timings.json').relative_to(ROOT)}")
+        for snippet in sorted(MEASURED_SNIPPETS.glob("*.py")):
+            if snippet.stem == base_name(snippet.stem):  # a Spanish twin prints the same
+                (DATA / f"{snippet.stem}.json").write_text(json.dumps(measure_snippet(snippet), indent=2) + "\n")
+                print(f"wrote {(DATA / f'{snippet.stem}.json').relative_to(ROOT)}")
         copy_sweep()
     for path in write_all():
         print(f"rewrote {path.relative_to(ROOT)}")

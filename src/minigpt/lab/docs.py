@@ -11,8 +11,14 @@ one is stale. Two kinds of generator:
   live      cheap and deterministic, re-run by the test: the source of a snippet in
             theory/snippets/NAME.py (block NAME), what running it prints (block NAME.out),
             the break matrix at a tiny size;
-  measured  slow or noisy (timings, seed sweeps), rendered from a committed JSON file under
-            theory/data/ or benchmarks/ that `just docs-measure` (or the owning command) rewrites.
+  measured  slow or noisy (timings, seed sweeps, torch.compile), rendered from a committed JSON file
+            under theory/data/ or benchmarks/ that `just docs-measure` (or the owning command) rewrites.
+            A snippet in theory/snippets/measured/NAME.py shows its source live (block NAME) and its
+            output from theory/data/NAME.json (block NAME.out): the tests never run it.
+
+Languages: a block NAME.es is block NAME for the Spanish notes. A snippet's Spanish twin NAME.es.py
+has the same code with its comments and docstrings in Spanish (tests/test_parity.py compares the
+code); tables get Spanish headers. Numbers, code and PyTorch's messages are the same in both.
 """
 
 import contextlib
@@ -31,10 +37,38 @@ from minigpt.lab.compose import compose_config
 ROOT = Path(__file__).resolve().parents[3]
 THEORY = ROOT / "theory"
 SNIPPETS = THEORY / "snippets"
+MEASURED_SNIPPETS = SNIPPETS / "measured"  # too slow for the tests: their output is cached in DATA
 DATA = THEORY / "data"
 BENCH_FIGURES = ROOT / "benchmarks" / "measured.json"
 BLOCK = re.compile(r"<!-- generated:(?P<name>[\w.-]+) -->\n(?P<body>.*?)<!-- /generated:(?P=name) -->", re.S)
 MATRIX_OVERRIDES = ["model.n_embd=32", "train.batch_size=16", "data.n_train=256", "data.n_eval=64"]
+LANGUAGES = ("en", "es")  # "en" is the default: its blocks carry no suffix
+
+TEXT = {  # the words of the generated tables, per language; code, numbers and PyTorch's messages are never translated
+    "en": {
+        "measured by": "Measured by", "timing header": "| setting | ms per training step (median) | vs control |",
+        "matrix header": "| variant | where | outcome | compared | relative error |",
+        "doctor header": "| variant | outcome | doctor |",
+        "sweep header": "| variant | runs ok | test accuracy | final val loss | step-0 gradient rel. error |",
+        "sweep footer": "mean ± std (min–max) over seeds.",
+        "bench header": "| figure | measured | target | | detail |", "met": "met", "missed": "**missed**",
+        "cached": "Output cached in `{path}`: torch {torch}, {machine}, measured by `{command}`.",
+        "safe": "safe", "loud": "loud", "silent": "silent",
+        "step-0 gradients": "step-0 gradients", "step-1 gradients": "step-1 gradients", "logits": "logits",
+    },
+    "es": {
+        "measured by": "Medido con", "timing header": "| configuración | ms por paso de entrenamiento (mediana) | frente al control |",
+        "matrix header": "| variante | dónde | resultado | se compara | error relativo |",
+        "doctor header": "| variante | resultado | doctor |",
+        "sweep header": "| variante | ejecuciones sin error | precisión en test | pérdida final de validación | "
+                        "error rel. del gradiente en el paso 0 |",
+        "sweep footer": "media ± desviación típica (mín.–máx.) sobre las semillas.",
+        "bench header": "| cifra | medida | objetivo | | detalle |", "met": "cumplido", "missed": "**no cumplido**",
+        "cached": "Salida guardada en `{path}`: torch {torch}, {machine}, medida con `{command}`.",
+        "safe": "seguro", "loud": "con error explícito", "silent": "silencioso",
+        "step-0 gradients": "gradientes del paso 0", "step-1 gradients": "gradientes del paso 1", "logits": "logits",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -60,29 +94,65 @@ def blocks_in(text: str) -> list[tuple[str, str]]:
     return [(m["name"], m["body"]) for m in BLOCK.finditer(text)]
 
 
+def base_name(name: str) -> str:
+    """The block name without its language suffix: 'timings.es' -> 'timings'."""
+    for lang in LANGUAGES[1:]:
+        if name.endswith(f".{lang}"):
+            return name[: -len(lang) - 1]
+    return name
+
+
 # ---- live generators ----
+
+def snippet_path(name: str) -> Path:
+    """theory/snippets/NAME.py, or theory/snippets/measured/NAME.py for a measured snippet."""
+    path = SNIPPETS / f"{name}.py"
+    return path if path.exists() else MEASURED_SNIPPETS / f"{name}.py"
+
 
 def snippet_source(name: str) -> str:
     """The snippet as a python code block."""
-    return f"```python\n{(SNIPPETS / f'{name}.py').read_text()}```\n"
+    return f"```python\n{snippet_path(name).read_text()}```\n"
+
+
+def run_snippet(path: Path) -> str:
+    """What a snippet prints (warnings are not shown: a snippet that teaches a warning catches and prints it)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runpy.run_path(str(path), run_name="__main__")
+    return out.getvalue()
 
 
 @cache
 def snippet_output(name: str) -> str:
-    """What the snippet prints, as a text block; run once per process (warnings are not shown)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a snippet that teaches a warning catches and prints it
-        runpy.run_path(str(SNIPPETS / f"{name}.py"), run_name="__main__")
-    return f"```text\n{out.getvalue()}```\n"
+    """What the snippet prints, as a text block; run once per process."""
+    return f"```text\n{run_snippet(SNIPPETS / f'{name}.py')}```\n"
 
 
-def break_matrix_block() -> str:
-    """The break matrix at a tiny size, with the command that reproduces it."""
-    from minigpt.lab.matrix import matrix_markdown
+def break_matrix_block(lang: str = "en") -> str:
+    """The break matrix at a tiny size, with the command that reproduces it (no doctor column)."""
+    words = TEXT[lang]
+    lines = [f"`just phase-25-matrix {' '.join(MATRIX_OVERRIDES)}`", "", words["matrix header"], "|---|---|---|---|---:|"]
+    for r in quoted_matrix_rows():
+        lines.append(f"| {r.variant} | `{r.where}` | **{words[r.outcome]}** | {words[r.compared]} | "
+                     f"{shown_error(r.relative_error)} |")
+    return "\n".join(lines) + "\n"
 
-    command = "just phase-25-matrix " + " ".join(MATRIX_OVERRIDES)
-    return f"`{command}`\n\n{matrix_markdown(quoted_matrix_rows())}"
+
+def doctor_verdicts_block(lang: str = "en") -> str:
+    """The graph doctor's verdict on each variant of the break matrix, next to the measured outcome."""
+    words = TEXT[lang]
+    lines = [words["doctor header"], "|---|---|---|"]
+    lines += [f"| {r.variant} | **{words[r.outcome]}** | {r.doctor} |" for r in quoted_matrix_rows()]
+    return "\n".join(lines) + "\n"
+
+
+def shown_error(error) -> str:
+    """A matrix relative error; a nonzero one within rounding as a bound (its digits vary between CPUs)."""
+    from minigpt.lab.matrix import ROUNDING, format_error
+
+    return f"≤ {ROUNDING:g}" if error is not None and 0 < error <= ROUNDING else format_error(error)
 
 
 @cache
@@ -101,18 +171,28 @@ def not_measured(path: Path, command: str) -> str:
     return f"`{shown}`: — (`{command}`)\n"
 
 
-def timings_block() -> str:
+def measured_snippet_block(name: str, lang: str = "en") -> str:
+    """What a measured snippet printed when `just docs-measure` last ran it (theory/data/NAME.json)."""
+    path = DATA / f"{name}.json"
+    if not path.exists():
+        return not_measured(path, "just docs-measure")
+    data = json.loads(path.read_text())
+    caption = TEXT[lang]["cached"].format(path=path.relative_to(ROOT) if path.is_relative_to(ROOT) else path,
+                                          torch=data["torch"], machine=data["machine"], command=data["command"])
+    return f"```text\n{data['output']}```\n\n{caption}\n"
+
+
+def timings_block(lang: str = "en") -> str:
     """The timing table from theory/data/timings.json (written by `just docs-measure`)."""
     path = DATA / "timings.json"
     if not path.exists():
         return not_measured(path, "just docs-measure")
-    data = json.loads(path.read_text())
-    lines = [f"torch {data['torch']}, {data['machine']}, {data['what']}", "",
-             "| setting | ms per training step (median) | vs control |", "|---|---:|---:|"]
+    data, words = json.loads(path.read_text()), TEXT[lang]
+    lines = [f"torch {data['torch']}, {data['machine']}, {data['what']}", "", words["timing header"], "|---|---:|---:|"]
     control = data["ms_per_step"]["control"]
     for setting, ms in data["ms_per_step"].items():
         lines.append(f"| {setting} | {ms:.2f} | {ms / control:.2f}× |")
-    return "\n".join(lines) + f"\n\nMeasured by `{data['command']}`.\n"
+    return "\n".join(lines) + f"\n\n{words['measured by']} `{data['command']}`.\n"
 
 
 SWEEP_SUMMARY = ROOT / "experiments" / "25-sweep" / "summary.json"  # written by `just phase-25-sweep`
@@ -125,21 +205,20 @@ def sweep_data(summary: dict) -> dict:
     return {key: summary[key] for key in ("overrides", "torch_version", "variants")}
 
 
-def sweep_block() -> str:
+def sweep_block(lang: str = "en") -> str:
     """The seed-sweep table from theory/data/sweep.json (copied from the sweep by `just docs-measure`)."""
     path = DATA / "sweep.json"
     if not path.exists():
         return not_measured(path, "just phase-25-sweep && just docs-measure")
     from minigpt.lab.sweep import format_stat  # the sweep's own wording of mean ± std (min–max)
 
-    data = json.loads(path.read_text())
+    data, words = json.loads(path.read_text()), TEXT[lang]
     lines = [f"torch {data['torch_version']}, `just phase-25-sweep {' '.join(data['overrides'])}`", "",
-             "| variant | runs ok | test accuracy | final val loss | step-0 gradient rel. error |",
-             "|---|---:|---:|---:|---:|"]
+             words["sweep header"], "|---|---:|---:|---:|---:|"]
     for v in data["variants"]:
         cells = [format_stat(v[key], ".3f") for key in ("final_test_accuracy", "final_val_loss", "grad_rel_error")]
         lines.append(f"| {v['variant']} | {v['ok']}/{v['runs']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n\nmean ± std (min–max) over seeds.\n"
+    return "\n".join(lines) + f"\n\n{words['sweep footer']}\n"
 
 
 def target_met(figure: dict) -> bool:
@@ -149,27 +228,40 @@ def target_met(figure: dict) -> bool:
     return figure["value"] >= figure["target"]
 
 
-def bench_figures_block() -> str:
+def bench_figures_block(lang: str = "en") -> str:
     """The README's speed figures from benchmarks/measured.json (written by `just bench`)."""
     if not BENCH_FIGURES.exists():
         return not_measured(BENCH_FIGURES, "just bench")
-    data = json.loads(BENCH_FIGURES.read_text())
-    lines = [f"torch {data['torch']}, {data['machine']}, measured by `just bench`", "",
-             "| figure | measured | target | | detail |", "|---|---:|---|---|---|"]
+    data, words = json.loads(BENCH_FIGURES.read_text()), TEXT[lang]
+    lines = [f"torch {data['torch']}, {data['machine']}, {words['measured by'].lower()} `just bench`", "",
+             words["bench header"], "|---|---:|---|---|---|"]
     for f in data["figures"]:
         bound = "≤" if f["better"] == "lower" else "≥"
         lines.append(f"| {f['name']} | {f['value']} {f['unit']} | {bound} {f['target']} {f['unit']} "
-                     f"| {'met' if target_met(f) else '**missed**'} | {f.get('detail', '')} |")
+                     f"| {words['met'] if target_met(f) else words['missed']} | {f.get('detail', '')} |")
     return "\n".join(lines) + "\n"
 
 
 def registry() -> dict[str, Callable[[], str]]:
     """Every block name the notes may use, mapped to the function that makes its markdown."""
-    blocks = {"break-matrix": break_matrix_block,  # live
+    tables = {"break-matrix": break_matrix_block, "doctor-verdicts": doctor_verdicts_block,  # live
               "timings": timings_block, "sweep": sweep_block, "bench-figures": bench_figures_block}  # measured
-    for snippet in sorted(SNIPPETS.glob("*.py")):
+    blocks = {}
+    for name, make in tables.items():
+        blocks[name] = make
+        for lang in LANGUAGES[1:]:
+            blocks[f"{name}.{lang}"] = lambda make=make, lang=lang: make(lang)
+    for snippet in sorted(SNIPPETS.glob("*.py")) + sorted(MEASURED_SNIPPETS.glob("*.py")):
         blocks[snippet.stem] = lambda name=snippet.stem: snippet_source(name)
-        blocks[f"{snippet.stem}.out"] = lambda name=snippet.stem: snippet_output(name)
+        if snippet.stem != base_name(snippet.stem):
+            continue  # a Spanish twin prints what its original prints: the notes quote NAME.out
+        if snippet.parent == MEASURED_SNIPPETS:
+            for lang in LANGUAGES:
+                suffix = "" if lang == "en" else f".{lang}"
+                blocks[f"{snippet.stem}.out{suffix}"] = lambda name=snippet.stem, lang=lang: \
+                    measured_snippet_block(name, lang)
+        else:
+            blocks[f"{snippet.stem}.out"] = lambda name=snippet.stem: snippet_output(name)
     return blocks
 
 
