@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from minigpt.cli.matrix import main
-from minigpt.lab.docs import quoted_matrix_rows
-from minigpt.lab.matrix import VARIANTS, matrix_markdown
+from minigpt.lab.docs import break_matrix_block, doctor_verdicts_block, quoted_matrix_rows
+from minigpt.lab.matrix import VARIANTS
 
 EXPECTED = {  # every outcome here was measured on torch 2.13.0; the test keeps the notes honest
     "residual add_": "loud",
@@ -18,6 +18,7 @@ EXPECTED = {  # every outcome here was measured on torch 2.13.0; the test keeps 
     "unchecked LayerNorm": "silent",
     "residual add_ under save_on_cpu": "silent",
     "residual add_ under allow_mutation": "safe",
+    "residual add_ through views under allow_mutation": "silent",
     "optimizer step": "safe",
     "optimizer step before backward": "loud",
     "no_grad inference": "safe",
@@ -49,9 +50,17 @@ def test_silent_rows_differ_by_far_more_than_rounding(rows):
     assert all(r.relative_error > 1e-3 for r in rows.values() if r.outcome == "silent")
 
 
-def test_markdown_table_has_one_line_per_variant(rows):
-    table = matrix_markdown(list(rows.values()))
-    assert table.count("\n") == 2 + len(EXPECTED)
+def test_markdown_tables_have_one_line_per_variant_in_both_languages():
+    for lang in ("en", "es"):
+        assert sum(line.startswith("| ") for line in break_matrix_block(lang).splitlines()) == 1 + len(EXPECTED)
+        assert sum(line.startswith("| ") for line in doctor_verdicts_block(lang).splitlines()) == 1 + len(EXPECTED)
+
+
+def test_doctor_calls_every_saved_tensor_hooks_variant_unverifiable_never_intact(rows):
+    """allow_mutation's view hole is silent: a doctor that said `intact` there would vouch for wrong gradients."""
+    for name in ("residual add_ under save_on_cpu", "residual add_ under allow_mutation",
+                 "residual add_ through views under allow_mutation"):
+        assert rows[name].doctor == "unverifiable", rows[name]
 
 
 def test_matrix_cli_rejects_a_bad_override_in_one_line(capsys):
