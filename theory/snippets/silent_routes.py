@@ -1,31 +1,43 @@
+import contextlib
+
 import torch
 
 from minigpt.layer_norm import LayerNorm
 
+graph = torch.autograd.graph
 
-def weight_gradient(norm_kind: str = "torch", via_data: bool = False, hooks=None) -> torch.Tensor:
-    """LayerNorm weight gradient when its input h gets a delta added after the forward saved it."""
+
+def add_through_numpy(h, delta):
+    array = h.detach().numpy()  # the same memory as h, out of autograd's sight
+    array += delta.numpy()  # NumPy writes it: no version bump
+
+
+ROUTES = {  # label -> (LayerNorm kind, the write after the save, the context forward and backward run in)
+    "unchecked LayerNorm (ctx attributes)": ("unchecked", lambda h, d: h.add_(d), contextlib.nullcontext),
+    "mutation through .data": ("torch", lambda h, d: h.data.add_(d), contextlib.nullcontext),  # no version bump
+    "write through h.detach().numpy()": ("torch", add_through_numpy, contextlib.nullcontext),
+    "save_on_cpu() on CPU": ("torch", lambda h, d: h.add_(d), graph.save_on_cpu),
+    "save_on_cpu(pin_memory=True) on CPU": ("torch", lambda h, d: h.add_(d), lambda: graph.save_on_cpu(pin_memory=True)),
+    "allow_mutation, h[1:].add_(...)": ("torch", lambda h, d: h[1:].add_(d[1:]), graph.allow_mutation_on_saved_tensors),
+}
+
+
+def weight_gradient(norm_kind: str = "torch", write=None, context=contextlib.nullcontext) -> torch.Tensor:
+    """LayerNorm weight gradient when `write` adds a delta to its input h after the forward saved it."""
     torch.manual_seed(0)
     norm = LayerNorm(8, norm_kind)
     h, delta = torch.randn(4, 8, requires_grad=True).clone(), torch.randn(4, 8)
-    with hooks or torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+    with context():
         y = norm(h)
-        if via_data:
-            h.data.add_(delta)  # .data: no version bump, no graph edge
-        elif hooks is not None or norm_kind == "unchecked":
-            h.add_(delta)  # bumps the version, but nobody checks it here
+        if write is not None:
+            write(h, delta)
         (y * torch.arange(8.0)).sum().backward()
     return norm.weight.grad
 
 
-def relative_error(got, want):
-    return ((got - want).norm() / want.norm()).item()
-
-
 reference = weight_gradient()  # nothing changed after the save
-print(f"unchecked LayerNorm (ctx attributes):     {relative_error(weight_gradient('unchecked'), reference):.2f}")
-print(f"mutation through .data:                   {relative_error(weight_gradient(via_data=True), reference):.2f}")
-print(f"save_on_cpu() on CPU:                     {relative_error(weight_gradient(hooks=torch.autograd.graph.save_on_cpu()), reference):.2f}")
-print(f"save_on_cpu(pin_memory=True) on CPU:      {relative_error(weight_gradient(hooks=torch.autograd.graph.save_on_cpu(pin_memory=True)), reference):.2f}")
+for label, (norm_kind, write, context) in ROUTES.items():
+    error = ((weight_gradient(norm_kind, write, context) - reference).norm() / reference.norm()).item()
+    print(f"{label:38s} no error, relative error {error:.2f}")
 t = torch.randn(3)
 print("t.cpu() is t for a CPU tensor:", t.cpu() is t)

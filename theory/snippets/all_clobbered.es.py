@@ -1,0 +1,27 @@
+import torch
+
+from minigpt.block import Block
+
+torch.manual_seed(0)
+block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+out = block(torch.randn(2, 4, 8, requires_grad=True).clone())
+
+
+def walk(node, seen):
+    """Cada nodo del backward alcanzable desde `node`, una sola vez."""
+    if node is None or node in seen:
+        return
+    seen.append(node)
+    for parent, _ in node.next_functions:
+        walk(parent, seen)
+
+
+nodes = []
+walk(out.sum().grad_fn, nodes)
+for node in nodes:
+    for slot in (a for a in dir(node) if a.startswith("_saved_")):
+        try:
+            getattr(node, slot)  # leer un tensor guardado ejecuta la misma comprobación de versión que el backward
+        except RuntimeError as error:
+            versions = str(error).split("is at ")[1].split(". Hint")[0]
+            print(f"{node.name()}.{slot}: {versions}")

@@ -1,0 +1,30 @@
+import re
+import warnings
+
+import torch
+
+from minigpt.block import Block
+
+torch.manual_seed(0)
+block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+h = torch.randn(2, 4, 8, requires_grad=True).clone()  # (B, T, C)
+
+with torch.autograd.detect_anomaly(check_nan=False), warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    out = block(h)
+    try:
+        out.sum().backward()
+    except RuntimeError as error:
+        message = str(error)
+
+forward_traceback = next(str(w.message) for w in caught if "Traceback of forward call" in str(w.message))
+lines = forward_traceback.splitlines()
+print(lines[0])
+below_this_script = False
+for line, code in zip(lines, lines[1:]):
+    below_this_script |= f'File "{__file__}"' in line
+    frame = re.search(r'File ".*(src/minigpt/\S+)", line (\d+), in (\w+)', line)
+    if below_this_script and frame:  # los marcos del modelo; los de torch se omiten
+        path, number, function = frame.groups()
+        print(f"  {path}:{number} in {function}:  {code.strip()}")
+print("The error now ends with:", message[message.index("Hint:"):])

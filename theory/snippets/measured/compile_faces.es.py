@@ -1,0 +1,43 @@
+import torch
+
+from minigpt.block import Block
+
+
+def first_line(error: BaseException) -> str:
+    """El tipo de la excepción y la línea que dice qué falló (el error de versión, si viene envuelto)."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    wrapped = next((line for line in lines if "modified by an inplace operation" in line), lines[0])
+    return f"{type(error).__name__}: {wrapped.split('. Hint')[0]}"
+
+
+print("1. The phase's in-place residual inside a compiled block:")
+for backend in ("aot_eager", "inductor"):
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    block = torch.compile(Block(n_embd=8, n_head=2, block_size=4, inplace=True), backend=backend)
+    try:
+        block(torch.randn(2, 4, 8, requires_grad=True).clone())  # el primer forward compilado
+        print(f"  {backend}: the forward ran")
+    except Exception as error:  # AOTAutograd traza ahora el backward, por adelantado
+        print(f"  {backend}: the first forward raised {first_line(error)}")
+
+
+def f(x, w):
+    return (x @ w).sum()  # matmul guarda x para el gradiente de w
+
+
+print("2. An input the compiled graph saved, changed after the forward:")
+for backend in ("eager", "aot_eager", "inductor"):
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    x, w = torch.randn(4, 3, requires_grad=True), torch.randn(3, 2, requires_grad=True)
+    xx = x * 1  # no es un tensor hoja, así que puede cambiarse in situ
+    right = xx.detach().t() @ torch.ones(4, 2)  # d loss / d w con la x del forward
+    loss = f(xx, w) if backend == "eager" else torch.compile(f, backend=backend)(xx, w)
+    xx.add_(1.0)
+    try:
+        loss.backward()
+        error = ((w.grad - right).norm() / right.norm()).item()
+        print(f"  {backend}: no error; relative error of w.grad {error:.2f}")
+    except RuntimeError as error:
+        print(f"  {backend}: backward raised {first_line(error)}")

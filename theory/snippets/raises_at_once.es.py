@@ -1,0 +1,20 @@
+import torch
+
+
+def first_line(attempt) -> str:
+    """La primera frase del error que lanza `attempt`, o 'no error'."""
+    try:
+        attempt()
+    except RuntimeError as error:
+        return str(error).split(".")[0]
+    return "no error"
+
+
+w = torch.randn(4, 6, requires_grad=True)  # un tensor hoja que requiere gradiente
+print("leaf:          ", first_line(lambda: w.mul_(2)))
+print("view of a leaf:", first_line(lambda: w[0].mul_(2)))
+q, k, v = (w * 1).split(2, dim=1)  # nuestra atención divide qkv de la misma forma
+print("split output:  ", first_line(lambda: q.mul_(2)))
+with torch.inference_mode():
+    frozen = torch.randn(3)  # un tensor de inferencia
+print("inference tensor outside inference_mode:", first_line(lambda: frozen.add_(1)))

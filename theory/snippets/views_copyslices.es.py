@@ -1,0 +1,12 @@
+import torch
+
+x = torch.randn(2, 3, requires_grad=True)
+h = x * 2
+s = h.sin()  # sin guarda su entrada h
+print("before:", h.grad_fn.name(), "version", h._version)
+h[:, 0] = 0  # asignación por índice: una operación in situ sobre una vista de h
+print("after h[:, 0] = 0:", h.grad_fn.name(), "version", h._version)
+try:
+    s.sum().backward()
+except RuntimeError as error:
+    print("backward raises:", str(error).split("which is ")[1].split(". Hint")[0])
