@@ -13,7 +13,7 @@ from minigpt.lab.compare import (COLUMNS, CURVES_PNG, RELERR_PNG, REPORT, ROUNDI
                              NoGradientsAfterCrash, Run, comparable_line, compare_runs, diff_lines, load_run,
                              metric_rows, rounding_bound, row_cells, write_report)
 from minigpt.config import DataConfig, TrainConfig
-from minigpt.runs import RunError
+from minigpt.runs import RunError, writable_dir_problem
 
 PROGRAM = "phase-25-grad-compare"
 DEFAULT_TOKENS = TrainConfig().batch_size * DataConfig().block_size
@@ -64,10 +64,13 @@ def main(argv: list[str] | None = None) -> None:
     """Compare, print, write the report, and exit 0 (agree), 1 (differ) or 2 (cannot compare)."""
     args = parse_args(argv)
     console = Console()
+    problem = writable_dir_problem(args.out_dir)
+    if problem:
+        fail(f"cannot write the report under --out-dir: {problem}; allowed: a writable directory", PROGRAM)
     try:
         runs = load_run(args.run_a, args.out_dir), load_run(args.run_b, args.out_dir)
         for run in runs:
-            if run.summary.get("status") != "ok":
+            if run.status != "ok":
                 console.print(stopped_panel(run))
         comparison = compare_runs(*runs)
     except NoGradientsAfterCrash as e:
@@ -80,7 +83,10 @@ def main(argv: list[str] | None = None) -> None:
     except RunError as e:
         fail(f"cannot compare: {e}", PROGRAM)
     show(comparison, console)
-    path, moved_to = write_report(comparison, args.out_dir)
+    try:
+        path, moved_to = write_report(comparison, args.out_dir)
+    except (RunError, OSError) as e:
+        fail(f"cannot write the report under --out-dir: {e}", PROGRAM)
     if moved_to:
         console.print(f"[dim]earlier report kept at {moved_to}[/]")
     console.print(f"report: [bold]{path}[/] ({REPORT}, {RELERR_PNG}, {CURVES_PNG})")
@@ -92,13 +98,13 @@ def stopped_panel(run: Run) -> Panel:
     from minigpt.cli.train import PHASE_NAMES  # imports torch: only for a run that stopped
 
     s = run.summary
-    if "failed_step" in s:
-        where = PHASE_NAMES.get(s["failed_in"], s["failed_in"])
-        title = f"{run.name} {s['status']} in {where} at step {s['failed_step']}"
-        body = Text(f"{s['error_type']}: {s['error_message']}\n", style="bold")
-    else:  # a hard kill leaves status running and no error
-        title = f"{run.name} stopped after {s.get('steps_completed')} steps with status {s.get('status')}"
-        body = Text("No error was recorded: the process ended without writing one (killed?).\n", style="bold")
+    if run.status in ("crashed", "interrupted"):
+        where = PHASE_NAMES.get(s.get("failed_in"), s.get("failed_in", "?"))
+        title = f"{run.name} {run.status} in {where} at step {s['failed_step']}"
+        body = Text(f"{s.get('error_type', '?')}: {s.get('error_message', '')}\n", style="bold")
+    else:  # killed: a hard kill (SIGKILL, power lost) leaves status running and a stale heartbeat
+        title = f"{run.name} {run.status_line}"
+        body = Text("No error was recorded: the process ended without writing one.\n", style="bold")
     body.append(f"Gradients it saved before stopping: steps {run.grad_steps}" if run.grad_steps
                 else "It saved no gradients before stopping.")
     return Panel(body, title=title, border_style="red")

@@ -32,7 +32,7 @@ from safetensors import safe_open
 
 from minigpt.lab.parameters import block_of, model_order
 from minigpt.runs import (CONFIG, WEIGHTS, RunError, fresh_dir, read_grads, read_metrics, read_summary,
-                          resolve_run, saved_grad_steps)
+                          resolve_run, run_status, saved_grad_steps, status_line)
 
 FLOAT32_EPS = float(np.finfo(np.float32).eps)  # 2**-23
 ROUNDING_ULPS = 4  # headroom for the several chained float32 sums of one backward pass
@@ -48,11 +48,8 @@ class NoGradientsAfterCrash(NotComparable):
     """A run that crashed (or was cut short) before saving gradients at any step the other saved."""
 
     def __init__(self, run: "Run", other: "Run"):
-        s = run.summary
         saved = f"steps {run.grad_steps}" if run.grad_steps else "none"
-        where = (f"{s.get('status')} in {s['failed_in']} at step {s['failed_step']}" if "failed_step" in s
-                 else f"stopped after {s.get('steps_completed')} steps with status {s.get('status')} (killed?)")
-        super().__init__(f"run '{run.name}' {where}, before saving gradients at any step '{other.name}' saved "
+        super().__init__(f"run '{run.name}' {run.status_line}, before saving gradients at any step '{other.name}' saved "
                          f"(it saved: {saved})")
         self.run = run
 
@@ -67,6 +64,8 @@ class Run:
     history: list[dict]
     param_shapes: dict[str, tuple[int, ...]]
     grad_steps: list[int]
+    status: str = ""  # the status to believe (minigpt.runs.run_status): the recorded one, or killed
+    status_line: str = ""  # the status in words, e.g. "killed or lost (last heartbeat at step 14, ...)"
 
     @property
     def name(self) -> str:
@@ -160,8 +159,16 @@ class Comparison:
 def load_run(name_or_path: str | Path, out_dir: str | Path = "experiments") -> Run:
     """Read a run directory (a path, or a plain name: the latest run of that name); RunError if unreadable."""
     path = resolve_run(name_or_path, out_dir)
-    return Run(path, read_config(path), read_summary(path), read_metrics(path), read_param_shapes(path),
-               saved_grad_steps(path))
+    summary = read_summary(path)  # first: a run cut short may have an empty config.yaml too
+    status, line = run_status(path, summary), status_line(path, summary)
+    weights = path / WEIGHTS
+    if status == "running" and not (weights.is_file() and weights.stat().st_size):
+        raise RunError(f"run '{path.name}' is still {line}: compare it once it has ended")
+    if status == "killed" and not (weights.is_file() and weights.stat().st_size):
+        raise RunError(f"run '{path.name}' was {line}: it ended before writing {WEIGHTS}")
+    config = read_config(path)
+    return Run(path, config, summary, read_metrics(path), read_param_shapes(path), saved_grad_steps(path),
+               status, line)
 
 
 def read_config(run_path: Path) -> dict:
@@ -175,6 +182,14 @@ def read_config(run_path: Path) -> dict:
         raise RunError(f"'{path}' cannot be read: {str(e).splitlines()[0]}") from None
     if not isinstance(config, dict) or not {"seed", "data", "model", "train"} <= config.keys():
         raise RunError(f"'{path}' is not a phase-25 config (needs seed, data, model and train)")
+    for key in ("data", "model", "train"):
+        if not isinstance(config[key], dict):
+            raise RunError(f"'{path}' has {key}: {config[key]!r}; allowed: a mapping of {key}.* keys")
+    for key, value in [("seed", config["seed"]), ("data.block_size", config["data"].get("block_size")),
+                       ("train.batch_size", config["train"].get("batch_size"))]:
+        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "seed" else 1):
+            raise RunError(f"'{path}' has {key}: {value!r}; allowed: a {'non-negative' if key == 'seed' else 'positive'} "
+                           "integer")
     return config
 
 
@@ -183,6 +198,8 @@ def read_param_shapes(run_path: Path) -> dict[str, tuple[int, ...]]:
     path = run_path / WEIGHTS
     if not path.is_file():
         raise RunError(f"'{run_path}' has no {WEIGHTS}, so its model shape is unknown")
+    if not path.stat().st_size:
+        raise RunError(f"'{run_path}' has an empty {WEIGHTS} (no model was built), so its model shape is unknown")
     try:
         with safe_open(str(path), framework="np") as f:
             return {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
@@ -297,7 +314,7 @@ def compare_runs(a: Run, b: Run) -> Comparison:
     common = sorted(set(a.grad_steps) & set(b.grad_steps))
     if not common:
         for run, other in [(a, b), (b, a)]:
-            if run.summary.get("status") != "ok":
+            if run.status != "ok":
                 raise NoGradientsAfterCrash(run, other)
         raise NotComparable(f"no step has gradients in both runs ({a.name} saved {a.grad_steps}, "
                             f"{b.name} saved {b.grad_steps}); allowed: runs sharing a step in train.grad_steps")
