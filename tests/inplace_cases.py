@@ -74,7 +74,7 @@ def no_grad_inference():
         hidden = layer(torch.randn(8, C))
         hidden.relu_()
         hidden += 1
-    return hidden.sum()
+    return layer(hidden).sum()  # the graph starts here: hidden is saved after its in-place ops
 
 
 def unchecked_layer_norm():

@@ -121,8 +121,8 @@ def test_tracer_puts_optimizer_steps_and_no_grad_code_outside_the_graph():
     with trace_inplace() as events:
         inplace_cases.optimizer_step()
         inplace_cases.no_grad_inference()
-    step_ops = [e for e in events if e.op == "add_"]
-    assert len(step_ops) == 2 and not any(e.in_graph for e in step_ops)  # weight and bias, under no_grad
+    adds = [e for e in events if e.op == "add_"]
+    assert len(adds) == 3 and not any(e.in_graph for e in adds)  # weight and bias, and `hidden += 1`, under no_grad
 
 
 def test_tracer_records_version_before_and_after_and_every_spelling_of_in_place():
@@ -136,7 +136,7 @@ def test_tracer_records_version_before_and_after_and_every_spelling_of_in_place(
     assert all(e.in_graph and e.site.startswith("tests/test_doctor.py:") for e in events)
 
 
-def test_anomaly_mode_gives_each_node_its_project_frames_without_torch_ones(tiny_config):
+def test_each_node_gets_its_project_frames_without_torch_ones(tiny_config):
     _, model, x, y = mini_gpt(tiny_config, "inplace=true")
     report, _ = diagnose_model(model, x, y)
     frames = [frame for node in report.nodes for frame in node.stack]

@@ -7,23 +7,27 @@ name the op and the line that bumped each one. Saves the check cannot see are fl
 """
 
 import re
-import sysconfig
-import warnings
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
 import torch
-from torch.autograd.function import BackwardCFunction
 
-from autograd_doctor.tracer import TORCH_DIRS, InplaceEvent, relative, trace_inplace
+import autograd_doctor._torch_internals as internals
+from autograd_doctor.tracer import (NOT_OURS, CreationSites, InplaceEvent, InplaceTracer, index_by_storage,
+                                    relative, storage_key)
 
 VERSIONS = re.compile(r"is at version (\d+); expected version (\d+) instead")
 FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)\n\s*(?P<code>.*)')
-NOT_OURS = (*TORCH_DIRS, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], "<frozen")
-DOCTOR_FILES = (__file__.removesuffix("doctor.py") + "tracer.py", __file__)
 HOOKS_REASON = "saved-tensor hooks active"
 CTX_REASON = "cannot verify: tensors kept outside save_for_backward"
 DATA_REASON = "cannot verify: changed through .data, which autograd does not track (no version bump, no edge)"
+CHECKPOINT_REASON = ("torch.utils.checkpoint (non-reentrant) hides this save: backward recomputes it from the "
+                     "checkpoint's inputs")
+COMPILED_REASON = ("compiled by torch.compile: the compiled graph's saves escape the version check (inductor "
+                   "skips it for a saved view of a graph input), so an in-place change after the compiled "
+                   "forward can give wrong gradients with no error")
+UNTRACED = "an op the tracer did not see (unknown)"
 
 
 @dataclass
@@ -36,7 +40,9 @@ class SavedSlot:
     saved_version: Optional[int] = None  # known when the check could run
     found_version: Optional[int] = None
     bumped_by: list[InplaceEvent] = field(default_factory=list)  # clobbered: every op that moved it
-    join: Optional[str] = None  # "exact" (same storage) | "probable" (shape and versions only)
+    # "exact": traced ops on the same storage move it from saved to found, step by step; "partial": some steps
+    # were not seen; "unknown": none was; None: the forward was not traced. Never a guess by shape.
+    join: Optional[str] = None
     changed_by: list[InplaceEvent] = field(default_factory=list)  # unverifiable: ops after it was kept (.data: any)
     message: Optional[str] = None  # PyTorch's own error, verbatim, for a clobbered slot
 
@@ -138,130 +144,208 @@ class DoctorReport:
                 f" in-place events")
 
 
+def check_loss(loss) -> None:
+    """TypeError for a loss that is not a tensor, ValueError for one backward cannot run through."""
+    if not isinstance(loss, torch.Tensor):
+        raise TypeError(f"the loss must be a torch.Tensor, got {type(loss).__name__}: return the loss tensor "
+                        f"from the forward (not loss.item() or a tuple)")
+    if not loss.requires_grad:
+        raise ValueError(f"the loss {type(loss).__name__} {list(loss.shape)} has no autograd graph "
+                         f"(requires_grad=False, grad_fn=None): nothing that requires grad reached it, or it was "
+                         f"made under no_grad / inference_mode / detach(); backward() would raise")
+
+
+@dataclass
+class Diagnosis:
+    """What a walk joins with: the traced events by storage, node creation sites, parameter names."""
+
+    events: Optional[list[InplaceEvent]] = None
+    sites: Optional[CreationSites] = None
+    names_by_id: dict = field(default_factory=dict)
+    by_storage: dict = field(default_factory=dict)
+    checkpoints: dict = field(default_factory=dict)  # input-saver node -> what changed among its inputs
+    skip_freed: bool = False  # after a failed backward: slots already released are skipped, not errors
+
+    def __post_init__(self):
+        self.by_storage = index_by_storage(self.events or [])
+
+    def on_storage(self, tensor: torch.Tensor) -> list[InplaceEvent]:
+        """The traced in-place events on `tensor`'s storage, in the order they ran."""
+        key = storage_key(tensor)
+        return self.by_storage.get(key, []) if key is not None else []
+
+
 def diagnose(loss: torch.Tensor, inplace_events: Optional[list[InplaceEvent]] = None,
-             parameter_names: Optional[Mapping[str, torch.Tensor]] = None) -> DoctorReport:
+             parameter_names: Optional[Mapping[str, torch.Tensor]] = None,
+             sites: Optional[CreationSites] = None) -> DoctorReport:
     """Check every saved slot of the graph behind `loss`; call it BEFORE backward (which frees them)."""
+    check_loss(loss)
     names_by_id = {id(p): name for name, p in (parameter_names or {}).items()}
-    order = reachable_nodes(loss.grad_fn)
+    return diagnose_roots([loss.grad_fn], Diagnosis(inplace_events, sites, names_by_id))
+
+
+def diagnose_roots(roots: list, diagnosis: Diagnosis) -> DoctorReport:
+    """The report on every node reachable from `roots` (grad_fns; None entries are skipped)."""
+    order = reachable_nodes(roots)
     index = {fn: i for i, fn in enumerate(order)}
-    nodes = [inspect_node(i, fn, index, inplace_events or [], names_by_id) for i, fn in enumerate(order)]
+    nodes = [inspect_node(i, fn, index, diagnosis) for i, fn in enumerate(order)]
     for node in nodes:
         leaves = [nodes[i].leaf_name for i in node.next_indices if nodes[i].leaf_name]
         node.module = leaves[0].rpartition(".")[0] if leaves else None
-    newest_first = sorted(nodes, key=lambda n: -n.fn._sequence_nr())  # the engine's preference among ready nodes
+    newest_first = sorted(nodes, key=lambda n: -internals.sequence_nr(n.fn))  # the engine's order among ready nodes
     breaks = [Break(n.name, n.index, s.name, s.shape, s.saved_version, s.found_version, s.bumped_by, s.join,
                     n.source, s.message, n.module) for n in newest_first for s in n.clobbered]
     unverifiable = [Unverifiable(n.name, n.index, n.unverifiable_reason, n.source,
                                  [e for s in n.slots for e in s.changed_by], n.module)
                     for n in newest_first if n.unverifiable_reason]
-    return DoctorReport(nodes, breaks, unverifiable, inplace_events)
+    return DoctorReport(nodes, breaks, unverifiable, diagnosis.events)
 
 
 def diagnose_forward(forward: Callable[[], torch.Tensor],
                      parameter_names: Optional[Mapping[str, torch.Tensor]] = None) -> DoctorReport:
-    """Run `forward` (returning the loss) under the in-place tracer and anomaly mode, then diagnose."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Anomaly Detection has been enabled")
-        with torch.autograd.set_detect_anomaly(True, check_nan=False), trace_inplace() as events:
-            loss = forward()
-    return diagnose(loss, events, parameter_names)
+    """Run `forward` (returning the loss) under the in-place tracer, then diagnose its graph."""
+    tracer = InplaceTracer(sites=True)
+    with tracer:
+        loss = forward()
+    return diagnose(loss, tracer.events, parameter_names, tracer.sites)
 
 
-def reachable_nodes(root: Optional[torch.autograd.graph.Node]) -> list[torch.autograd.graph.Node]:
-    """Every node reachable from `root` through next_functions, breadth first (the order backward meets them)."""
-    order, seen, queue = [], set(), [root] if root is not None else []
+def reachable_nodes(roots: list) -> list[torch.autograd.graph.Node]:
+    """Every node reachable from `roots` through their next nodes, breadth first (the order backward meets them)."""
+    order, seen, queue = [], set(), deque(r for r in roots if r is not None)
     while queue:
-        fn = queue.pop(0)
+        fn = queue.popleft()
         if fn in seen:
             continue
         seen.add(fn)
         order.append(fn)
-        queue.extend(next_fn for next_fn, _ in fn.next_functions if next_fn is not None)
+        queue.extend(internals.next_nodes(fn))
     return order
 
 
-def inspect_node(i: int, fn, index: dict, events: list[InplaceEvent], names_by_id: dict) -> NodeReport:
-    """Read one node's saved slots through PyTorch's own check, and its creation stack."""
-    slots, values = [], {}
-    for attr in dir(fn):
-        if attr.startswith("_raw_saved_"):
-            name, raw = attr.removeprefix("_raw_saved_"), getattr(fn, attr)
-            if isinstance(raw, (list, tuple)):  # a list slot: a custom Function's save_for_backward
-                slots += [check_slot(f"saved_{name}[{k}]", r, lambda k=k: unpack_list_item(fn, attr, k),
-                                    fn, events)
-                          for k, r in enumerate(raw)]
-            elif raw is not None:
-                slots.append(check_slot(name, raw, lambda name=name: getattr(fn, "_saved_" + name), fn,
-                                          events))
-        elif attr.startswith("_saved_") and not hasattr(fn, "_raw" + attr):
-            values[attr.removeprefix("_saved_")] = getattr(fn, attr)
+def inspect_node(i: int, fn, index: dict, diagnosis: Diagnosis) -> NodeReport:
+    """Read one node's saved slots through PyTorch's own check, and where it was created."""
+    slots = []
+    for name, raw in internals.raw_saved(fn):
+        if isinstance(raw, (list, tuple)):  # a list slot: a custom Function's save_for_backward
+            slots += [check_slot(f"saved_{name}[{k}]", r, lambda k=k: internals.unpack_list_item(fn, name, k),
+                                 fn, diagnosis) for k, r in enumerate(raw)]
+        elif raw is not None:
+            slots.append(check_slot(name, raw, lambda name=name: internals.unpack_slot(fn, name), fn, diagnosis))
     slots = [s for s in slots if s is not None]
-    if isinstance(fn, BackwardCFunction):
-        slots += ctx_attribute_slots(fn, events)
-    variable = getattr(fn, "variable", None)
-    return NodeReport(i, fn.name(), slots, values, [index[n] for n, _ in fn.next_functions if n is not None],
-                      project_frames(fn.metadata.get("traceback_", [])), unverifiable_reason(slots),
-                      names_by_id.get(id(variable)) if variable is not None else None, fn=fn)
+    if internals.is_compiled_region(fn):
+        slots = compiled_region_slots(fn, slots, diagnosis)
+    elif internals.is_custom_function(fn):
+        slots += ctx_attribute_slots(fn, diagnosis)
+    variable = internals.accumulated_variable(fn)
+    return NodeReport(i, fn.name(), slots, internals.saved_values(fn), [index[n] for n in internals.next_nodes(fn)],
+                      creation_stack(fn, diagnosis.sites), unverifiable_reason(slots),
+                      diagnosis.names_by_id.get(id(variable)) if variable is not None else None, fn=fn)
 
 
-def unpack_list_item(fn, raw_attr: str, k: int) -> torch.Tensor:
-    """Unpack item k of a saved list; a Function's own outputs unpack only with the whole list."""
-    try:
-        return getattr(fn, raw_attr)[k].unpack()
-    except RuntimeError as e:
-        if VERSIONS.search(str(e)):
-            raise
-    return fn.saved_tensors[k]  # the node-aware unpack of every item: the first clobbered one raises
+def creation_stack(fn, sites: Optional[CreationSites]) -> list[str]:
+    """Where the node was made: from the tracer's sites, else from anomaly mode's traceback when it was on."""
+    stack = sites.stack_of(internals.sequence_nr(fn)) if sites is not None else []
+    return stack or project_frames(internals.creation_traceback(fn))
 
 
-def check_slot(name: str, raw, unpack: Callable[[], object], fn,
-               events: list[InplaceEvent]) -> Optional[SavedSlot]:
+def check_slot(name: str, raw, unpack: Callable[[], object], fn, diagnosis: Diagnosis) -> Optional[SavedSlot]:
     """Unpack one saved tensor with PyTorch's version check; on failure, find the ops that bumped it."""
-    if raw.unpack_hook is not None:  # the packed value is whatever the hook made; unpack skips the check
-        hook = getattr(raw.unpack_hook, "__qualname__", "a hook").replace(".<locals>", "")
-        return SavedSlot(name, None, "unverifiable", message=f"{HOOKS_REASON} ({hook})")
-    tensor = raw.data  # the saved tensor itself, read without the check
+    hook = internals.unpack_hook(raw)
+    if hook is not None:  # the packed value is whatever the hook made; unpack skips the check
+        return hooked_slot(name, hook, diagnosis)
+    try:
+        tensor = internals.saved_data(raw)  # the saved tensor itself, read without the check
+    except RuntimeError:  # released by a backward that already ran this node
+        if diagnosis.skip_freed:
+            return None
+        raise
     if tensor is None:  # an optional input that was not given
         return None
     shape = tuple(tensor.shape)
     try:
         unpack()
     except RuntimeError as e:
-        found, saved = (int(v) for v in VERSIONS.search(str(e)).groups())
-        bumped, join = ops_that_bumped(tensor, saved, found, events)
+        versions = VERSIONS.search(str(e))
+        if versions is None:
+            if diagnosis.skip_freed:
+                return None
+            raise
+        found, saved = (int(v) for v in versions.groups())
+        bumped, join = ops_that_bumped(tensor, saved, found, diagnosis)
         return SavedSlot(name, shape, "clobbered", saved, found, bumped, join, message=str(e))
-    behind_autograd = [e for e in events if e.via_data and e.shares_storage_with(tensor)]
+    behind_autograd = [e for e in diagnosis.on_storage(tensor) if e.via_data]
     if behind_autograd:  # `.data` has its own version counter and no graph edge: the check sees nothing
-        return SavedSlot(name, shape, "unverifiable", tensor._version, tensor._version, message=DATA_REASON,
-                         changed_by=behind_autograd)
-    return SavedSlot(name, shape, "ok", tensor._version, tensor._version)
+        now = internals.version(tensor)
+        return SavedSlot(name, shape, "unverifiable", now, now, message=DATA_REASON, changed_by=behind_autograd)
+    return SavedSlot(name, shape, "ok", internals.version(tensor), internals.version(tensor))
+
+
+def hooked_slot(name: str, hook, diagnosis: Diagnosis) -> SavedSlot:
+    """A slot packed by a saved-tensor hook: unverifiable; under non-reentrant checkpoint, say which input changed."""
+    saver = internals.checkpoint_input_saver(hook)
+    if saver is None:
+        hook_name = getattr(hook, "__qualname__", "a hook").replace(".<locals>", "")
+        return SavedSlot(name, None, "unverifiable", message=f"{HOOKS_REASON} ({hook_name})")
+    if saver not in diagnosis.checkpoints:
+        diagnosis.checkpoints[saver] = checkpoint_inputs(saver, diagnosis)
+    message, changed = diagnosis.checkpoints[saver]
+    return SavedSlot(name, None, "unverifiable", message=message, changed_by=changed)
+
+
+def checkpoint_inputs(saver, diagnosis: Diagnosis) -> tuple[str, list[InplaceEvent]]:
+    """The reason for a non-reentrant checkpoint's saves, naming each input changed since the forward (backward
+    will raise when it recomputes) and the ops that changed it."""
+    changed, events = [], []
+    for slot in inspect_node(0, saver, {n: 0 for n in internals.next_nodes(saver)}, diagnosis).slots:
+        if slot.status == "clobbered":
+            changed.append(f"its input {list(slot.shape)} was changed in place after the forward "
+                           f"(v{slot.saved_version} -> v{slot.found_version}{bumped_phrase(slot.bumped_by, slot.join)}"
+                           f"), so backward will raise when it recomputes")
+            events += slot.bumped_by
+    return "; ".join([f"{HOOKS_REASON} ({CHECKPOINT_REASON})", *changed]), events
 
 
 def ops_that_bumped(tensor: torch.Tensor, saved: int, found: int,
-                    events: list[InplaceEvent]) -> tuple[list[InplaceEvent], Optional[str]]:
-    """The events that moved this tensor from `saved` to `found`: by storage when possible, else by shape."""
-    in_range = [e for e in events if not e.via_data and saved <= e.version_before and e.version_after <= found]
-    exact = [e for e in in_range if e.shares_storage_with(tensor)]
-    if exact:
-        return exact, "exact"
-    probable = [e for e in in_range if e.shape == tuple(tensor.shape)]
-    return probable, "probable" if probable else None
+                    diagnosis: Diagnosis) -> tuple[list[InplaceEvent], Optional[str]]:
+    """The traced ops that moved this tensor from `saved` to `found`, joined by storage, never by likeness."""
+    if diagnosis.events is None:
+        return [], None
+    steps = [e for e in diagnosis.on_storage(tensor)
+             if not e.via_data and saved <= e.version_before and e.version_after <= found]
+    if not steps:
+        return [], "unknown"
+    chained = steps[0].version_before == saved and steps[-1].version_after == found and all(
+        a.version_after == b.version_before for a, b in zip(steps, steps[1:]))
+    return steps, "exact" if chained else "partial"
 
 
-def ctx_attribute_slots(fn: BackwardCFunction, events: list[InplaceEvent]) -> list[SavedSlot]:
+def ctx_attribute_slots(fn, diagnosis: Diagnosis) -> list[SavedSlot]:
     """Tensors a custom Function kept as ctx attributes: no version check will ever run on them."""
-    slots = []
-    for name, value in vars(fn).items():
-        if isinstance(value, torch.Tensor):
-            slots.append(SavedSlot(f"ctx.{name}", tuple(value.shape), "unverifiable", message=CTX_REASON,
-                                   changed_by=ops_after(fn, value, events)))
-    return slots
+    skip = internals.CHECKPOINT_RNG_STATES if internals.is_reentrant_checkpoint(fn) else ()
+    return [SavedSlot(f"ctx.{name}", tuple(value.shape), "unverifiable", message=CTX_REASON,
+                      changed_by=ops_after(fn, value, diagnosis))
+            for name, value in internals.ctx_tensors(fn).items() if name not in skip]
 
 
-def ops_after(fn, tensor: torch.Tensor, events: list[InplaceEvent]) -> list[InplaceEvent]:
+def compiled_region_slots(fn, slots: list[SavedSlot], diagnosis: Diagnosis) -> list[SavedSlot]:
+    """A torch.compile region: saves that pass the check are unverifiable all the same, with the ops on their
+    memory that ran after the compiled forward; the ones AOTAutograd kept with no check at all are added."""
+    saved = [t for _, raws in internals.raw_saved(fn) for t in map(internals.saved_data, raws) if t is not None]
+    pairs = list(zip(slots, saved)) if len(saved) == len(slots) else [(slot, None) for slot in slots]
+    pairs += [(SavedSlot(f"ctx.unchecked[{k}]", tuple(t.shape), "ok"), t)
+              for k, t in enumerate(internals.unchecked_compiled_saves(fn))]
+    for slot, tensor in pairs:
+        if slot.status == "ok":
+            slot.status, slot.message = "unverifiable", COMPILED_REASON
+            slot.changed_by = ops_after(fn, tensor, diagnosis) if tensor is not None else []
+    return [slot for slot, _ in pairs]
+
+
+def ops_after(fn, tensor: torch.Tensor, diagnosis: Diagnosis) -> list[InplaceEvent]:
     """In-place ops on `tensor`'s storage that ran after node `fn` was created (so after it saved it)."""
-    return [e for e in events if e.newest_node_nr is not None and e.newest_node_nr >= fn._sequence_nr()
-            and e.shares_storage_with(tensor)]
+    created = internals.sequence_nr(fn)
+    return [e for e in diagnosis.on_storage(tensor) if e.newest_node_nr is not None and e.newest_node_nr >= created]
 
 
 def unverifiable_reason(slots: list[SavedSlot]) -> Optional[str]:
@@ -276,19 +360,20 @@ def project_frames(traceback: list[str]) -> list[str]:
     for entry in traceback:
         match = FRAME.search(entry)
         frame = f"{relative(match['file'])}:{match['line']}" if match else None
-        ours = match and not match["file"].startswith(NOT_OURS) and match["file"] not in DOCTOR_FILES
-        if ours and (not frames or frames[-1] != frame):  # a generator expression repeats its line's frame
-            frames.append(frame)
+        if match and not match["file"].startswith(NOT_OURS) and (not frames or frames[-1] != frame):
+            frames.append(frame)  # a generator expression repeats its line's frame
     return frames
 
 
 def bumped_phrase(events: list[InplaceEvent], join: Optional[str]) -> str:
-    """", bumped by add_ at src/minigpt/block.py:24" (or "probably bumped by"), empty when unknown."""
-    if not events:
+    """", bumped by add_ at src/minigpt/block.py:24"; unseen steps are said to be unknown; empty when untraced."""
+    if join is None:
         return ""
-    named = map(str, events) if len(events) == 1 else (
-        f"{e.op} (v{e.version_before}->v{e.version_after}) at {e.site}" for e in events)
-    return f", {'probably ' if join == 'probable' else ''}bumped by " + ", ".join(named)
+    named = list(map(str, events)) if len(events) == 1 else [
+        f"{e.op} (v{e.version_before}->v{e.version_after}) at {e.site}" for e in events]
+    if join in ("partial", "unknown"):
+        named.append(UNTRACED)
+    return ", bumped by " + ", ".join(named)
 
 
 @dataclass

@@ -1,0 +1,140 @@
+"""Every PyTorch internal the doctor reads, in one place: a PyTorch upgrade touches this file only.
+
+Each function says why no public API serves. Checked against torch 2.13.0.
+"""
+
+import functools
+import operator
+from typing import Iterator, Optional
+
+import torch
+from torch.autograd.function import BackwardCFunction
+
+# The version counter. No public reader exists; `_version` is what PyTorch's own tests and
+# `allow_mutation_on_saved_tensors` read. A view shares its base's counter and detach() shares its
+# source's (the note in c10/core/TensorImpl.h, "Version counters may be shared"); `.data` gets a new one.
+version = operator.attrgetter("_version")
+
+# The next sequence number autograd will give a node (thread-local, monotonic): which call created which
+# node, without anomaly mode's traceback per node. No public API exposes the counter.
+next_sequence_nr = torch._C._autograd._get_sequence_nr
+
+
+def sequence_nr(node: torch.autograd.graph.Node) -> int:
+    """The node's creation number; the engine runs newer ready nodes first. Not in the public Node API."""
+    return node._sequence_nr()
+
+
+def next_nodes(node: torch.autograd.graph.Node) -> list:
+    """The nodes this one sends gradients to. `next_functions` is undocumented on torch.autograd.graph.Node
+    (only `name`, `metadata` and the hooks are), so it lives here too."""
+    return [n for n, _ in node.next_functions if n is not None]
+
+
+@functools.cache  # attribute names are per node class: dir() once per class, not once per node
+def _saved_attributes(node_class: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    names = dir(node_class)
+    raw = tuple(a for a in names if a.startswith("_raw_saved_"))
+    values = tuple(a for a in names if a.startswith("_saved_") and "_raw" + a not in names)
+    return raw, values
+
+
+def raw_saved(node) -> Iterator[tuple[str, object]]:
+    """(name, SavedTensor or list of them) for every tensor slot. Generated nodes expose their SavedVariables
+    only as `_raw_saved_<name>`; no public API lists a node's saved tensors."""
+    for attr in _saved_attributes(type(node))[0]:
+        yield attr.removeprefix("_raw_saved_"), getattr(node, attr)
+
+
+def saved_values(node) -> dict:
+    """The node's saved non-tensors (sizes, dims, alpha), as `_saved_<name>`: no public API lists them."""
+    return {attr.removeprefix("_saved_"): getattr(node, attr) for attr in _saved_attributes(type(node))[1]}
+
+
+def unpack_slot(node, name: str):
+    """The saved tensor through PyTorch's own version check (`_saved_<name>` runs SavedVariable::unpack)."""
+    return getattr(node, "_saved_" + name)
+
+
+def unpack_list_item(node, name: str, k: int):
+    """Item k of a saved list with the check. A Function's own outputs unpack only with the whole list
+    (`saved_tensors`, which checks every item, so the first clobbered one raises)."""
+    try:
+        return getattr(node, "_raw_saved_" + name)[k].unpack()
+    except RuntimeError as e:
+        if "inplace operation" in str(e):
+            raise
+    return node.saved_tensors[k]
+
+
+def saved_data(raw) -> Optional[torch.Tensor]:
+    """The saved tensor without the check (`SavedTensor.data`), None for an optional input not given:
+    what to join with in-place events when the check fails."""
+    return raw.data
+
+
+def unpack_hook(raw):
+    """The saved-tensor hook that will unpack this slot, or None. While one is set, unpack skips the version
+    check; `SavedTensor.unpack_hook` is the only way to see that a slot was packed by a hook."""
+    return raw.unpack_hook
+
+
+def creation_traceback(node) -> list[str]:
+    """The forward stack anomaly mode stored for the node: `metadata["traceback_"]` is documented as a dict
+    but its key is an implementation detail."""
+    return node.metadata.get("traceback_", []) if node.metadata else []
+
+
+def accumulated_variable(node) -> Optional[torch.Tensor]:
+    """The leaf an AccumulateGrad node accumulates into (`.variable`, absent from the public Node API)."""
+    return getattr(node, "variable", None)
+
+
+def is_custom_function(node) -> bool:
+    """A node made by a Python autograd.Function: its ctx is the node (BackwardCFunction, undocumented)."""
+    return isinstance(node, BackwardCFunction)
+
+
+def ctx_tensors(node) -> dict[str, torch.Tensor]:
+    """Tensors a custom Function kept as ctx attributes (outside save_for_backward): the ctx's __dict__."""
+    return {k: v for k, v in vars(node).items() if isinstance(v, torch.Tensor)}
+
+
+def forward_class(node) -> Optional[type]:
+    """The autograd.Function class behind a custom node (`_forward_cls`, set by Function's metaclass)."""
+    return getattr(type(node), "_forward_cls", None)
+
+
+# torch.utils.checkpoint's reentrant Function keeps the RNG state to replay dropout in the recompute: a
+# ByteTensor of generator state, not a differentiable save (torch/utils/checkpoint.py, CheckpointFunction).
+CHECKPOINT_RNG_STATES = frozenset({"fwd_cpu_state"})
+
+
+def is_reentrant_checkpoint(node) -> bool:
+    """Whether the node is torch.utils.checkpoint's reentrant CheckpointFunction."""
+    cls = forward_class(node)
+    return cls is not None and cls.__module__ == "torch.utils.checkpoint" and cls.__name__ == "CheckpointFunction"
+
+
+def is_compiled_region(node) -> bool:
+    """A torch.compile (AOTAutograd) region: one node named CompiledFunctionBackward stands for its whole
+    backward graph, and its saves are the compiled graph's, some kept outside the check."""
+    return node.name() == "CompiledFunctionBackward"
+
+
+def unchecked_compiled_saves(node) -> list[torch.Tensor]:
+    """What AOTAutograd saved with no version check (`ctx._tensors_no_vc_check`, torch/_functorch/_aot_autograd):
+    where an in-place change after the compiled forward goes unnoticed."""
+    return [t for t in getattr(node, "_tensors_no_vc_check", None) or [] if isinstance(t, torch.Tensor)]
+
+
+def checkpoint_input_saver(hook) -> Optional[torch.autograd.graph.Node]:
+    """For a slot packed by non-reentrant checkpoint: the node that saved the checkpoint's inputs (with the
+    version check, run when backward recomputes). It sits in the hook's closure (`frame.input_saver`), not
+    in the graph, and no API reaches it."""
+    code = getattr(hook, "__code__", None)
+    if code is None or getattr(hook, "__module__", "") != "torch.utils.checkpoint" or "frame" not in code.co_freevars:
+        return None
+    frame = hook.__closure__[code.co_freevars.index("frame")].cell_contents
+    saver = getattr(frame, "input_saver", None)
+    return getattr(saver, "grad_fn", None)
