@@ -60,7 +60,11 @@ class Saved:
 
     def __init__(self, tensor: Tensor):
         self.tensor, self.version = tensor, tensor.version
-        self.producer = tensor.grad_fn.name if tensor.grad_fn else "a leaf"  # named in the error, as PyTorch does
+
+    def writer(self) -> str:
+        """The op the error names: the tensor's grad_fn when backward reads it (the last op that wrote it),
+        not the op that made the saved version, as PyTorch's message does for a saved input."""
+        return self.tensor.grad_fn.name if self.tensor.grad_fn else "a leaf"
 
     def unpack(self, node_name: str, check_versions: bool) -> np.ndarray:
         """The saved array; with check_versions, raise if an in-place op changed it since saving."""
@@ -68,7 +72,7 @@ class Saved:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [ndarray {list(self.tensor.data.shape)}], which is output 0 of "
-                f"{self.producer}, is at version {self.tensor.version}; expected version "
+                f"{self.writer()}, is at version {self.tensor.version}; expected version "
                 f"{self.version} instead (needed by {node_name})")
         return self.tensor.data
 
