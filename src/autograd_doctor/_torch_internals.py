@@ -128,13 +128,13 @@ def unchecked_compiled_saves(node) -> list[torch.Tensor]:
     return [t for t in getattr(node, "_tensors_no_vc_check", None) or [] if isinstance(t, torch.Tensor)]
 
 
-def checkpoint_input_saver(hook) -> Optional[torch.autograd.graph.Node]:
-    """For a slot packed by non-reentrant checkpoint: the node that saved the checkpoint's inputs (with the
-    version check, run when backward recomputes). It sits in the hook's closure (`frame.input_saver`), not
-    in the graph, and no API reaches it."""
+def checkpoint_inputs(hook) -> Optional[tuple[object, list]]:
+    """For a slot packed by non-reentrant checkpoint: its frame and the SavedTensors of the checkpoint's inputs,
+    which backward unpacks, with the version check, to recompute. They sit in the hook's closure
+    (`frame.saved_args`, torch/utils/checkpoint.py), not in the graph, and no API reaches them."""
     code = getattr(hook, "__code__", None)
     if code is None or getattr(hook, "__module__", "") != "torch.utils.checkpoint" or "frame" not in code.co_freevars:
         return None
     frame = hook.__closure__[code.co_freevars.index("frame")].cell_contents
-    saver = getattr(frame, "input_saver", None)
-    return getattr(saver, "grad_fn", None)
+    saved = [arg for arg in getattr(frame, "saved_args", []) if hasattr(arg, "unpack") and hasattr(arg, "data")]
+    return frame, saved

@@ -229,9 +229,9 @@ def inspect_node(i: int, fn, index: dict, diagnosis: Diagnosis) -> NodeReport:
     for name, raw in internals.raw_saved(fn):
         if isinstance(raw, (list, tuple)):  # a list slot: a custom Function's save_for_backward
             slots += [check_slot(f"saved_{name}[{k}]", r, lambda k=k: internals.unpack_list_item(fn, name, k),
-                                 fn, diagnosis) for k, r in enumerate(raw)]
+                                 diagnosis) for k, r in enumerate(raw)]
         elif raw is not None:
-            slots.append(check_slot(name, raw, lambda name=name: internals.unpack_slot(fn, name), fn, diagnosis))
+            slots.append(check_slot(name, raw, lambda name=name: internals.unpack_slot(fn, name), diagnosis))
     slots = [s for s in slots if s is not None]
     if internals.is_compiled_region(fn):
         slots = compiled_region_slots(fn, slots, diagnosis)
@@ -249,7 +249,7 @@ def creation_stack(fn, sites: Optional[CreationSites]) -> list[str]:
     return stack or project_frames(internals.creation_traceback(fn))
 
 
-def check_slot(name: str, raw, unpack: Callable[[], object], fn, diagnosis: Diagnosis) -> Optional[SavedSlot]:
+def check_slot(name: str, raw, unpack: Callable[[], object], diagnosis: Diagnosis) -> Optional[SavedSlot]:
     """Unpack one saved tensor with PyTorch's version check; on failure, find the ops that bumped it."""
     hook = internals.unpack_hook(raw)
     if hook is not None:  # the packed value is whatever the hook made; unpack skips the check
@@ -283,22 +283,24 @@ def check_slot(name: str, raw, unpack: Callable[[], object], fn, diagnosis: Diag
 
 def hooked_slot(name: str, hook, diagnosis: Diagnosis) -> SavedSlot:
     """A slot packed by a saved-tensor hook: unverifiable; under non-reentrant checkpoint, say which input changed."""
-    saver = internals.checkpoint_input_saver(hook)
-    if saver is None:
+    checkpoint = internals.checkpoint_inputs(hook)
+    if checkpoint is None:
         hook_name = getattr(hook, "__qualname__", "a hook").replace(".<locals>", "")
         return SavedSlot(name, None, "unverifiable", message=f"{HOOKS_REASON} ({hook_name})")
-    if saver not in diagnosis.checkpoints:
-        diagnosis.checkpoints[saver] = checkpoint_inputs(saver, diagnosis)
-    message, changed = diagnosis.checkpoints[saver]
+    frame, inputs = checkpoint
+    if frame not in diagnosis.checkpoints:
+        diagnosis.checkpoints[frame] = checkpoint_inputs(inputs, diagnosis)
+    message, changed = diagnosis.checkpoints[frame]
     return SavedSlot(name, None, "unverifiable", message=message, changed_by=changed)
 
 
-def checkpoint_inputs(saver, diagnosis: Diagnosis) -> tuple[str, list[InplaceEvent]]:
+def checkpoint_inputs(inputs: list, diagnosis: Diagnosis) -> tuple[str, list[InplaceEvent]]:
     """The reason for a non-reentrant checkpoint's saves, naming each input changed since the forward (backward
     will raise when it recomputes) and the ops that changed it."""
     changed, events = [], []
-    for slot in inspect_node(0, saver, {n: 0 for n in internals.next_nodes(saver)}, diagnosis).slots:
-        if slot.status == "clobbered":
+    for k, raw in enumerate(inputs):
+        slot = check_slot(f"input[{k}]", raw, raw.unpack, diagnosis)
+        if slot is not None and slot.status == "clobbered":
             changed.append(f"its input {list(slot.shape)} was changed in place after the forward "
                            f"(v{slot.saved_version} -> v{slot.found_version}{bumped_phrase(slot.bumped_by, slot.join)}"
                            f"), so backward will raise when it recomputes")

@@ -1,0 +1,154 @@
+"""The doctor at its edges: culprits it cannot see, tensors that are not plain, losses that are not losses,
+checkpoint, torch.compile and size."""
+
+import inspect
+import time
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from autograd_doctor.doctor import CHECKPOINT_REASON, COMPILED_REASON, UNTRACED, diagnose, diagnose_forward
+from autograd_doctor.tracer import trace_inplace
+
+
+def line_of(function, needle: str) -> str:
+    """"tests/test_doctor_edges.py:NN" of the line of `function` containing `needle`."""
+    lines, first = inspect.getsourcelines(function)
+    [k] = [i for i, line in enumerate(lines) if needle in line]
+    return f"tests/test_doctor_edges.py:{first + k}"
+
+
+def mutation_through_detach():
+    ln, lin = nn.LayerNorm(16), nn.Linear(16, 16)
+    h = torch.randn(8, 16, requires_grad=True) * 1.0
+    z = ln(h)  # LayerNorm saves h
+    g = lin(torch.randn(8, 16))
+    g.relu_()  # harmless, same shape, same version range
+    h.detach().mul_(2)  # the real mutation: detach() shares h's version counter
+    return z.sum() + g.sum()
+
+
+def index_mutated_after_embedding():
+    emb = nn.Embedding(10, 4)
+    idx = torch.tensor([1, 2, 3])
+    out = emb(idx)  # embedding saves the indices for its backward
+    idx.add_(1)  # a data tensor, no grad anywhere: still the saved one
+    return out.sum()
+
+
+def test_detach_mutation_is_named_and_the_harmless_relu_is_not_blamed():
+    report = diagnose_forward(mutation_through_detach)
+    [found] = report.breaks
+    assert found.join == "exact"
+    assert [(e.op, e.site) for e in found.bumped_by] == [("mul_", line_of(mutation_through_detach, ".mul_(2)"))]
+    assert [e.op for e in report.harmless_events] == ["relu_"]
+
+
+def test_an_index_tensor_mutated_after_a_save_is_the_named_culprit():
+    report = diagnose_forward(index_mutated_after_embedding)
+    [found] = report.breaks
+    assert (found.node, found.join) == ("EmbeddingBackward0", "exact")
+    assert [e.site for e in found.bumped_by] == [line_of(index_mutated_after_embedding, "idx.add_(1)")]
+
+
+def test_a_bump_the_tracer_did_not_see_is_unknown_never_a_look_alike():
+    ln = nn.LayerNorm(16)
+    h = torch.randn(8, 16, requires_grad=True) * 1.0
+    with trace_inplace() as events:
+        z = ln(h)
+        g = torch.randn(8, 16, requires_grad=True) * 1.0
+        g.relu_()  # same shape, version 0 -> 1, like the real bump
+        loss = z.sum() + g.sum()
+    h.mul_(2)  # outside the trace
+    [found] = diagnose(loss, events).breaks
+    assert (found.bumped_by, found.join) == ([], "unknown")
+    assert UNTRACED in str(found) and "relu_" not in str(found)
+
+
+def test_in_place_on_a_sparse_coo_tensor_does_not_crash_the_tracer():
+    def forward():
+        sparse = torch.sparse_coo_tensor([[0, 1], [1, 0]], [1.0, 2.0], (2, 2), check_invariants=True)
+        sparse.mul_(2)
+        weight = torch.randn(2, 2, requires_grad=True)
+        return torch.sparse.mm(sparse, weight).sum()
+    report = diagnose_forward(forward)
+    assert report.verdict == "intact" and [e.op for e in report.events] == ["mul_"]
+
+
+def test_a_loss_with_no_graph_is_a_value_error_that_says_so():
+    with pytest.raises(ValueError, match="no autograd graph"):
+        diagnose_forward(lambda: torch.randn(4).sigmoid().sum())
+    with pytest.raises(RuntimeError):  # what backward itself does with it
+        torch.randn(4).sigmoid().sum().backward()
+
+
+@pytest.mark.parametrize("loss", [1.5, (torch.ones(1, requires_grad=True),)], ids=["float", "tuple"])
+def test_a_loss_that_is_not_a_tensor_is_a_type_error_naming_its_type(loss):
+    with pytest.raises(TypeError, match=f"got {type(loss).__name__}"):
+        diagnose_forward(lambda: loss)
+
+
+def test_reentrant_checkpoint_is_intact_its_rng_state_is_not_a_save():
+    lin = nn.Linear(8, 8)
+    report = diagnose_forward(lambda: checkpoint(lambda t: lin(t).relu(), torch.randn(4, 8, requires_grad=True) * 1.0,
+                                                 use_reentrant=True).sum())
+    assert report.verdict == "intact"
+    assert any(n.name == "CheckpointFunctionBackward" for n in report.nodes)
+
+
+def test_non_reentrant_checkpoint_says_it_hides_the_saves_and_which_input_changed():
+    lin = nn.Linear(8, 8)
+
+    def forward():
+        x = torch.randn(4, 8, requires_grad=True) * 1.0
+        out = checkpoint(lambda t: lin(t).sin(), x, use_reentrant=False).sum()
+        x.mul_(2)
+        return out
+    report = diagnose_forward(forward)
+    assert report.verdict == "unverifiable"
+    [*_, reason] = {u.reason for u in report.unverifiable}
+    assert CHECKPOINT_REASON in reason and "its input [4, 8] was changed in place" in reason
+    assert {e.site for u in report.unverifiable for e in u.changed_by} == {line_of(forward, "x.mul_(2)")}
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        forward().backward()  # what PyTorch does when it recomputes
+
+
+def chain_of_sin(n: int):
+    x = torch.randn(4, requires_grad=True) * 1.0
+    for _ in range(n):
+        x = x.sin()
+    return x.sum()
+
+
+def best_seconds(work, repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def test_the_doctor_grows_linearly_with_the_graph():
+    small, large = (best_seconds(lambda n=n: diagnose_forward(lambda: chain_of_sin(n))) for n in (500, 4000))
+    assert large / small < 8 * 2  # 8x the nodes; a scan per slot would be 64x
+
+
+@pytest.mark.slow
+def test_torch_compile_region_is_unverifiable_and_the_later_add_is_named():
+    compiled = torch.compile(lambda x, w: (x @ w).sum())
+    w = torch.randn(4, 4, requires_grad=True)
+
+    def forward():
+        xx = torch.randn(4, 4, requires_grad=True) * 1.0
+        loss = compiled(xx, w)
+        xx.add_(1.0)
+        return loss
+    report = diagnose_forward(forward)
+    assert report.verdict == "unverifiable"
+    [region] = report.unverifiable
+    assert region.node == "CompiledFunctionBackward" and COMPILED_REASON in region.reason
+    assert [e.site for e in region.changed_by] == [line_of(forward, "xx.add_(1.0)")]
+    forward().backward()  # inductor on CPU: no error, wrong w.grad; that is why it is not "intact"
