@@ -43,6 +43,7 @@ def severities(source: str) -> list[tuple[str, str]]:
     ("w.data *= 2", ("INP004", "medium")),
     ("w.data = v", ("INP004", "medium")),
     ("buf = torch.zeros(4, 16)\nbuf[:, :8] = x", ("INP005", "medium")),
+    ("y = f(x)\ny[y == pad] = ignore", ("INP005", "medium")),
     ("e = torch.exp(x)\ne[0] = 0.0", ("INP005", "high")),
     ("out[:, :8] = x", ("INP005", "low")),
 ])
@@ -75,6 +76,9 @@ def test_every_high_pattern_raises_at_backward_in_pytorch(op):
     "cache[key] = value",
     "slots = [0] * n\nslots[k] = 1",
     "for i in range(3):\n    i += 1",
+    "idx = operator.index(idx)\nidx %= len(self)",
+    "stash = buf.setdefault(key, {})\nstash[which] = v",
+    "self += other",
 ])
 def test_plain_values_strings_and_out_of_place_code_are_not_findings(source):
     assert codes(source) == []
@@ -86,6 +90,8 @@ def test_plain_values_strings_and_out_of_place_code_are_not_findings(source):
     "@torch.no_grad()\ndef update(h, x):\n    h.add_(x)",
     "class Mine(torch.optim.Optimizer):\n    def step(self):\n        p.add_(g)",
     "nn.init.normal_(w, std=0.02)",
+    "class Scale(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n        out = x * 2\n"
+    "        out.add_(1)\n        return out",
     "torch.nn.init.zeros_(b)",
 ])
 def test_safe_contexts_are_reported_apart_not_as_findings(source):

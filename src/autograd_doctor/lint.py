@@ -15,7 +15,8 @@ Severity: high  the tensor is the output of an op that saves its output (sigmoid
           low   where the tensor comes from is unknown (an argument, an attribute), and every inplace=True.
 Safe context (reported apart, not findings): torch.no_grad() / torch.inference_mode() blocks and functions
 (unless the tensor was computed before the block, with grad on: no_grad does not switch off the version
-check), `step` methods of optimizer classes, torch.nn.init functions. A line is reported once, with its
+check), `step` methods of optimizer classes, forward/backward of autograd.Function classes, torch.nn.init
+functions. A line is reported once, with its
 highest severity. Silence one line with `# lint: allow[inplace] <reason>`.
 """
 
@@ -30,7 +31,7 @@ PRAGMA = re.compile(r"#\s*lint:\s*allow\[inplace\](.*)$")
 NO_GRAD_CONTEXTS = {"no_grad", "inference_mode"}
 NOT_MUTATING = {"requires_grad_", "retain_grad_", "share_memory_"}  # flags or storage moves, not values
 PLAIN_CALLS = {"item", "len", "int", "float", "str", "round", "sum", "max", "min", "abs", "range", "enumerate",
-               "list", "dict", "set", "tuple", "defaultdict", "OrderedDict", "zip", "sorted", "tolist"}
+               "list", "dict", "set", "tuple", "defaultdict", "OrderedDict", "zip", "sorted", "tolist", "index"}
 # Ops whose backward reads their own output (the saved slot is `result`): an in-place op on that output makes
 # backward raise. Measured on torch 2.13.0 (tests/test_lint.py runs each one).
 SAVES_OUTPUT = {"sigmoid", "tanh", "exp", "exp2", "expm1", "sqrt", "rsqrt", "reciprocal", "softmax",
@@ -336,6 +337,9 @@ class InplaceVisitor(ast.NodeVisitor):
                               (node.lineno, node.end_lineno), f"@{dotted(guard)}")
         elif node.name == "step" and self.class_bases and any(b.endswith("Optimizer") for b in self.class_bases[-1]):
             context = Context("inside an optimizer step: after backward, outside the graph")
+        elif node.name in ("forward", "backward") and self.class_bases and \
+                any(b.rpartition(".")[2] == "Function" for b in self.class_bases[-1]):
+            context = Context(f"inside an autograd.Function's {node.name}: autograd records nothing there")
         self.contexts.append(context)
         self.scopes.append(assignments(node))
         self.generic_visit(node)
@@ -390,7 +394,7 @@ class InplaceVisitor(ast.NodeVisitor):
         if through_data(node.target):
             self.hit(node, "INP004", f"augmented assignment ({operator}) through .data: autograd never sees it",
                      severity="medium")
-        elif self.is_plain_name(name) or is_sequence(node.value) or (
+        elif name == "self" or self.is_plain_name(name) or is_sequence(node.value) or (
                 is_plain_value(node.value) and kind in ("unknown", "plain")):
             pass  # n += 1 on a counter, lines += [...]: not a tensor, as far as the source says
         else:
@@ -410,15 +414,16 @@ class InplaceVisitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def slice_assignment(self, target: ast.Subscript) -> None:
-        """buf[:, :8] = v: flagged when buf was computed here, or the index is a tensor's (a slice, a tuple)."""
+        """buf[:, :8] = v, buf[mask] = v: flagged when the index is a tensor's (a slice, a tuple, a mask) and buf is
+        not a plain list, or buf is the output of an op that saves it; a key (d[k] = v) is a dict's."""
         name = root_name(target)
         kind = self.origin(name, target.lineno)[0]
         index = target.slice
-        tensor_index = isinstance(index, (ast.Slice, ast.Tuple)) or (
+        tensor_index = not isinstance(index, (ast.Name, ast.Constant, ast.Attribute, ast.JoinedStr)) or (
             isinstance(index, ast.Constant) and index.value is Ellipsis)
         if through_data(target):
             self.hit(target, "INP004", f"slice assignment through {dotted(target.value) or '.data'}: autograd never "
                                        f"sees it", severity="medium")
-        elif kind.startswith("saves_output:") or kind == "tensor" or (tensor_index and not self.is_plain_name(name)):
+        elif kind.startswith("saves_output:") or (tensor_index and not self.is_plain_name(name)):
             self.hit(target, "INP005", f"slice assignment into {name or dotted(target.value) or 'an expression'}, "
                                        f"in place if it is a tensor", name)
