@@ -120,6 +120,7 @@ def validate(cfg) -> None:
             raise ConfigError("data.path", "missing for data=text", "a path to a readable text file")
         if not Path(d.path).is_file():
             raise ConfigError("data.path", f"no file at '{d.path}'", "a path to a readable text file")
+        check_text_file(Path(d.path), d.block_size)
     elif d.path is not None:
         raise ConfigError("data.path", f"'{d.path}' given, but data={DataKind(d.kind).value} does not read files",
                           "data=text data.path=FILE, or no data.path")
@@ -132,7 +133,33 @@ def validate(cfg) -> None:
         raise ConfigError("run_name", problem, RUN_NAME_ALLOWED)
     if not cfg.out_dir:
         raise ConfigError("out_dir", "empty", "a directory path, e.g. experiments")
+    check_out_dir(cfg.out_dir)
     check_memory(cfg)
+
+
+TEXT_TRAIN_FRACTION = 0.9  # of a text file's characters; the rest is cut into validation and test windows
+
+
+def text_too_short(n_chars: int, block_size: int) -> bool:
+    """Whether a text of n_chars characters leaves a training window and two held-out windows of block_size+1."""
+    n_train = int(n_chars * TEXT_TRAIN_FRACTION)
+    return n_train < block_size + 1 or (n_chars - n_train) // (block_size + 1) < 2
+
+
+def check_text_file(path: Path, block_size: int) -> None:
+    """Raise ConfigError unless the file is UTF-8 text long enough for block_size (read in chunks)."""
+    n_chars = 0
+    try:
+        with open(path, encoding="utf-8") as f:
+            while chunk := f.read(2**20):
+                n_chars += len(chunk)
+    except UnicodeDecodeError:
+        raise ConfigError("data.path", f"'{path}' is not UTF-8 text", "a UTF-8 text file") from None
+    except OSError as e:
+        raise ConfigError("data.path", f"'{path}' cannot be read ({e.strerror})", "a readable text file") from None
+    if text_too_short(n_chars, block_size):
+        raise ConfigError("data.path", f"'{path}' has {n_chars} characters, too few for data.block_size={block_size}",
+                          f"a file of at least {20 * (block_size + 1)} characters")
 
 
 def check_out_dir(out_dir: str) -> None:

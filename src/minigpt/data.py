@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minigpt.config import ConfigError, DataKind
+from minigpt.config import TEXT_TRAIN_FRACTION, ConfigError, DataKind, text_too_short
 
 PAD = "<pad>"
 IGNORE = -1  # target id that cross_entropy skips (padding)
@@ -127,9 +127,9 @@ def text_splits(path: Path, block_size: int) -> Splits:
     vocab = sorted(set(text))
     index = {char: i for i, char in enumerate(vocab)}
     stream = torch.tensor([index[char] for char in text], dtype=torch.long)
-    n_train = int(len(stream) * 0.9)
+    n_train = int(len(stream) * TEXT_TRAIN_FRACTION)
     held_windows = (len(stream) - n_train) // (block_size + 1)
-    if n_train < block_size + 1 or held_windows < 2:
+    if text_too_short(len(stream), block_size):
         raise ConfigError("data.path", f"'{path}' has {len(stream)} characters, too few for "
                           f"data.block_size={block_size}", f"a file of at least {20 * (block_size + 1)} characters")
     train = stream[:n_train].unfold(0, block_size + 1, 1)  # every window, as a view

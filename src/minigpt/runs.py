@@ -330,11 +330,18 @@ def type_names(types: tuple) -> str:
     return " or ".join(dict.fromkeys(JSON_TYPE_NAMES[t] for t in types))
 
 
+def strict_loads(text: str):
+    """json.loads that refuses NaN and Infinity, as any strict JSON reader does."""
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
 def read_summary(run_path: Path) -> dict:
     """summary.json, checked: an object with a known status and each field of the type it should have."""
     path = run_path / SUMMARY
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
+        summary = strict_loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise RunError(f"'{path}' cannot be read: {e}") from None
     if not isinstance(summary, dict):
@@ -411,7 +418,7 @@ def read_metrics(run_path: Path) -> list[dict]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = strict_loads(line)
         except ValueError:
             if number == len(lines):  # no newline after it: the writer died mid-line
                 continue
