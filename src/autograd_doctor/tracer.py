@@ -51,11 +51,6 @@ class InplaceEvent:
     def __str__(self) -> str:
         return f"{self.op} at {self.site}"
 
-    def shares_storage_with(self, tensor: torch.Tensor) -> bool:
-        """Whether `tensor` lives in the storage this op mutated (a view of it counts)."""
-        key = storage_key(tensor)
-        return key is not None and self.storage is not None and key == self.storage.data_ptr()
-
 
 def storage_of(tensor: torch.Tensor) -> Optional[torch.UntypedStorage]:
     """The tensor's storage, or None when it has none worth joining on (sparse, meta, empty, subclasses)."""
@@ -69,9 +64,15 @@ def storage_of(tensor: torch.Tensor) -> Optional[torch.UntypedStorage]:
 
 
 def storage_key(tensor: torch.Tensor) -> Optional[int]:
-    """The address events are indexed by: the storage's data pointer (views share it)."""
-    storage = storage_of(tensor)
-    return storage.data_ptr() if storage is not None else None
+    """The address events are indexed by: the storage's data pointer (views share it), computed from the
+    tensor's own pointer so a lookup allocates no storage object."""
+    if tensor.layout != torch.strided:
+        return None
+    try:
+        key = tensor.data_ptr() - tensor.storage_offset() * tensor.element_size()
+    except (NotImplementedError, RuntimeError):
+        return None
+    return key or None
 
 
 def index_by_storage(events: list[InplaceEvent]) -> dict[int, list[InplaceEvent]]:
