@@ -82,7 +82,6 @@ def test_the_train_command_stopped_at_a_random_step_leaves_a_truthful_record(tmp
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("just") is None, reason="just is not installed")
-@pytest.mark.xfail(strict=False, reason="needs the Hydra-native CLI: the recipe must exec Python so signals reach it")
 def test_sigterm_to_just_reaches_the_training_process(tmp_path):
     process = train_cli(out_dir=tmp_path, via_just=True)
     wait_for_lines(tmp_path / "25-A" / "metrics.jsonl", RNG.randrange(1, 30), process)

@@ -28,9 +28,8 @@ def load_config(overrides: list[str], config_name: str = "phase25") -> DictConfi
         return compose_config(overrides, config_name)
     except ConfigError as e:
         raise UsageError(f"bad config: {e}") from None
-    except OverrideParseException:
-        bad = next((o for o in overrides if "=" not in o), " ".join(overrides))
-        raise UsageError(f"'{bad}' is not an override; write key=value, e.g. inplace=true") from None
+    except OverrideParseException as e:
+        raise UsageError(unparsable_line(overrides, e)) from None
     except MissingConfigException as e:
         raise UsageError(missing_option_line(str(e), overrides)) from None
     except HydraException as e:
@@ -54,13 +53,29 @@ def override_error_line(error: HydraException, overrides: list[str]) -> str:
 
 
 def allowed_values(key: str) -> str:
-    """What the schema accepts at `key`, in words."""
-    node = OmegaConf.structured(Phase25Config)._get_node(key)  # a typed node of the schema
+    """What the schema accepts at `key` (dotted: model.n_layer), in words."""
+    node = OmegaConf.structured(Phase25Config)
+    for part in key.split("."):  # _get_node reads one level: the typed node, not its value
+        node = node._get_node(part) if isinstance(node, DictConfig) else None
     if isinstance(node, EnumNode):
         return ", ".join(m.name for m in node.enum_type)
     kinds = {BooleanNode: "true or false", IntegerNode: "an integer", FloatNode: "a number",
              StringNode: "a string"}
     return next((words for kind, words in kinds.items() if isinstance(node, kind)), "see configs/phase25.yaml")
+
+
+def unparsable_line(overrides: list[str], error: Exception) -> str:
+    """The one line for overrides Hydra cannot parse, naming the one that fails."""
+    parser = OverridesParser.create()
+    for override in overrides:
+        try:
+            parser.parse_overrides([override])
+        except OverrideParseException as e:
+            if "=" not in override and not override.startswith("~"):
+                return f"'{override}' is not an override; write key=value, e.g. inplace=true"
+            return (f"cannot parse '{override}': {str(e).splitlines()[0]}; quote a value with spaces or "
+                    "other characters, e.g. 'run_name=\"my run\"'")
+    return f"cannot parse the overrides: {str(error).splitlines()[0]}"
 
 
 def missing_option_line(message: str, overrides: list[str]) -> str:
@@ -144,10 +159,7 @@ def check_keys(overrides: list[str]) -> None:
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except OverrideParseException as e:
-        bad = next((o for o in overrides if "=" not in o and not o.startswith("~")), None)
-        if bad is not None:
-            raise UsageError(f"'{bad}' is not an override; write key=value, e.g. inplace=true") from None
-        raise UsageError(f"cannot parse the overrides: {str(e).splitlines()[0]}") from None
+        raise UsageError(unparsable_line(overrides, e)) from None
     schema = OmegaConf.structured(Phase25Config)
     for o in parsed:
         key = o.key_or_group

@@ -14,7 +14,7 @@ from autograd_doctor.doctor import DoctorReport
 from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.model import build_model
 from autograd_doctor.render import region_nodes, rich_tree, write_graph_files
-from minigpt.runs import RunDir
+from minigpt.runs import CONFIG, SUMMARY, RunError, dumps, fresh_dir
 
 PROGRAM = "phase-25-graph"
 BATCH_SIZE = 8  # a small batch: the graph's shape does not depend on B, and the walk stays instant
@@ -57,15 +57,18 @@ def main(argv: list[str] | None = None) -> None:
                                 f"backward graph of block {block} ({len(nodes)} nodes), from its output down"))
     print_summary(report, console)
     run_name = cfg.run_name or f"25-graph-{'B' if cfg.inplace else 'A'}"
-    run, moved_to = RunDir.create(cfg.out_dir, run_name)
+    try:  # a graph record is written at once: a plain claimed directory, none of a training run's files
+        path, moved_to = fresh_dir(cfg.out_dir, run_name)
+    except RunError as e:
+        fail(str(e), PROGRAM)
     if moved_to:
         console.print(f"[dim]earlier graph kept at {moved_to}[/]")
-    run.write_config(OmegaConf.to_yaml(cfg, resolve=True))
+    (path / CONFIG).write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     command = shlex.join([PROGRAM, *args])
     title = command if bounds is None else f"{command}: block {block}"
-    paths = write_graph_files(report, run.path, title, bounds)
-    run.write_summary(graph_summary(report, command))
-    console.print(f"record: [bold]{run.path}[/] ({', '.join(p.name for p in paths)}, summary.json)")
+    paths = write_graph_files(report, path, title, bounds)
+    (path / SUMMARY).write_text(dumps(graph_summary(report, command), indent=2) + "\n", encoding="utf-8")
+    console.print(f"record: [bold]{path}[/] ({', '.join(p.name for p in paths)}, summary.json)")
     raise SystemExit(0 if report.verdict == "intact" else 1)
 
 

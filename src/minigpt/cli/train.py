@@ -25,20 +25,20 @@ from rich.text import Text
 from autograd_doctor.saved_tensors import VERSION_ERROR
 from minigpt.cli.common import UsageError, check_command_line, fail, split_command_line, swept_keys
 from minigpt.cli.sweep_report import planned_jobs
-from minigpt.config import ConfigError, Phase25Config, default_run_name
+from minigpt.config import ConfigError, Phase25Config, default_run_name, memory_note
 from minigpt.data import Splits, make_splits
 from minigpt.lab.compose import CONFIG_DIR, register_configs
 from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.lab.sweep import job_name
 from autograd_doctor.render import write_graph_files
-from minigpt.runs import CURVES, RunDir
+from minigpt.runs import CURVES, RunDir, RunError
 from minigpt.train import TrainResult, pick_device, train
 
 PROGRAM = "phase-25-train"
 EXIT_STATUS = {"ok": 0, "crashed": 1, "interrupted": 130}
 SILENT_COMMAND = "just phase-25-train inplace=true ln=unchecked"
 ANOMALY_COMMAND = "just phase-25-train inplace=true detect_anomaly=true"
-PHASE_NAMES = {"forward": "the forward pass", "backward": "loss.backward()", "optimizer": "optimizer.step()",
+PHASE_NAMES = {"setup": "building the model and data", "forward": "the forward pass", "backward": "loss.backward()", "optimizer": "optimizer.step()",
                "eval": "evaluation"}
 
 
@@ -60,7 +60,11 @@ def main(argv: list[str] | None = None, program: str = PROGRAM) -> None:
     app = hydra.main(config_path=str(CONFIG_DIR), config_name="phase25", version_base="1.3")(
         lambda cfg: statuses.append(run_job(cfg, line.multirun, others)))
     sys.argv = [program, *args]  # Hydra reads its command line from sys.argv
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # outside a run (a run records its own interruption and returns)
+        print(f"{program}: interrupted", file=sys.stderr)
+        raise SystemExit(EXIT_STATUS["interrupted"]) from None
     raise SystemExit(statuses[0] if statuses and not line.multirun else 0)
 
 
@@ -85,14 +89,23 @@ def run_job(cfg: DictConfig, multirun: bool, swept_others: list[str]) -> int:
     except ConfigError as e:
         fail(f"bad config: {e}", PROGRAM)
     console = Console()
-    run, moved_to = RunDir.create(cfg.out_dir, default_run_name(cfg))
-    if moved_to:
-        console.print(f"[dim]earlier run kept at {moved_to}[/]")
-    run.write_config(OmegaConf.to_yaml(cfg, resolve=True))
-    result = train_with_progress(cfg, run, console, overrides, splits)
-    report(cfg, run, result, console)
-    if result.status == "crashed" and cfg.inplace and result.last_batch is not None:
-        write_crash_graph(cfg, run, result, console)
+    note = memory_note(cfg)
+    if note:
+        console.print(f"[yellow]{note}[/]")
+    try:
+        run, moved_to = RunDir.create(cfg.out_dir, default_run_name(cfg))
+    except RunError as e:
+        fail(str(e), PROGRAM)
+    with run:  # the run owns its directory until its record is complete
+        if moved_to:
+            console.print(f"[dim]earlier run kept at {moved_to}[/]")
+        elif run.path.name != default_run_name(cfg):
+            console.print(f"[dim]a live run holds {default_run_name(cfg)}: this one writes {run.path.name}[/]")
+        run.write_config(OmegaConf.to_yaml(cfg, resolve=True))
+        result = train_with_progress(cfg, run, console, overrides, splits)
+        report(cfg, run, result, console)
+        if result.status == "crashed" and cfg.inplace and result.last_batch is not None and result.model is not None:
+            write_crash_graph(cfg, run, result, console)
     if multirun and result.status == "interrupted":
         raise SystemExit(EXIT_STATUS["interrupted"])  # stop the sweep: the jobs run so far keep their records
     return EXIT_STATUS[result.status]
