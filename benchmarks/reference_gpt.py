@@ -10,6 +10,8 @@ from torch import nn
 
 
 class ReferenceBlock(nn.Module):
+    """Pre-norm block: fused QKV, F.scaled_dot_product_attention, a GELU MLP."""
+
     def __init__(self, n_embd: int, n_head: int):
         super().__init__()
         self.n_head = n_head
@@ -26,6 +28,8 @@ class ReferenceBlock(nn.Module):
 
 
 class ReferenceGPT(nn.Module):
+    """Token and position embeddings, the blocks, a final LayerNorm and the head: (B, T) -> logits, loss."""
+
     def __init__(self, vocab_size: int, block_size: int, n_layer: int, n_head: int, n_embd: int):
         super().__init__()
         self.token_embedding = nn.Embedding(vocab_size, n_embd)
@@ -35,6 +39,7 @@ class ReferenceGPT(nn.Module):
         self.head = nn.Linear(n_embd, vocab_size, bias=False)
 
     def forward(self, idx, targets):
-        h = self.token_embedding(idx) + self.position_embedding(torch.arange(idx.size(1)))
+        positions = torch.arange(idx.size(1), device=idx.device)  # on the input's device, so CUDA runs too
+        h = self.token_embedding(idx) + self.position_embedding(positions)
         logits = self.head(self.ln_final(self.blocks(h)))
         return logits, F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-1)
