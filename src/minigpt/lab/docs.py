@@ -205,6 +205,18 @@ def sweep_data(summary: dict) -> dict:
     return {key: summary[key] for key in ("overrides", "torch_version", "variants")}
 
 
+def sweep_shrinks(published: dict, new: dict) -> list[str]:
+    """How a new sweep would quote less than the published one: a variant dropped, or fewer runs of one."""
+    runs = {v["variant"]: v["runs"] for v in new["variants"]}
+    lost = []
+    for v in published["variants"]:
+        if v["variant"] not in runs:
+            lost.append(f"{v['variant']}: not in the new sweep (published: {v['runs']} runs)")
+        elif runs[v["variant"]] < v["runs"]:
+            lost.append(f"{v['variant']}: {runs[v['variant']]} runs where the published table has {v['runs']}")
+    return lost
+
+
 def sweep_block(lang: str = "en") -> str:
     """The seed-sweep table from theory/data/sweep.json (copied from the sweep by `just docs-measure`)."""
     path = DATA / "sweep.json"
