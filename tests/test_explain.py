@@ -87,3 +87,12 @@ def test_run_command_bad_usage_is_one_line_on_stderr_and_exit_2(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(("usage:", "autograd_doctor:"))
+
+
+@pytest.mark.slow
+def test_explain_leaves_torch_compile_compiling():
+    compiled = torch.compile(lambda x, w: (x @ w).sum())
+    w = torch.randn(4, 4, requires_grad=True)
+    with autograd_doctor.explain():
+        loss = compiled(torch.randn(4, 4, requires_grad=True) * 1.0, w)
+    assert loss.grad_fn.name() == "CompiledFunctionBackward"  # not an eager graph that would raise where it won't

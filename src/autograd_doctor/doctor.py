@@ -123,6 +123,10 @@ class DoctorReport:
     breaks: list[Break]
     unverifiable: list[Unverifiable]
     events: Optional[list[InplaceEvent]]  # None when the forward was not traced
+    # The graph's nodes, root last, released after everything above: freed root first, one node at a time.
+    # Freed leaves first, the root's release would cascade down a deep chain on the C stack and crash
+    # (a 100k-node chain, once walked from Python; pytorch/pytorch#155322, #109948).
+    graph_root_last: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def verdict(self) -> str:
@@ -164,8 +168,8 @@ class Diagnosis:
     events: Optional[list[InplaceEvent]] = None
     sites: Optional[CreationSites] = None
     names_by_id: dict = field(default_factory=dict)
-    by_storage: dict = field(default_factory=dict)
-    checkpoints: dict = field(default_factory=dict)  # input-saver node -> what changed among its inputs
+    by_storage: dict = field(init=False)
+    checkpoints: dict = field(default_factory=dict)  # checkpoint frame -> (reason, ops that changed its inputs)
     skip_freed: bool = False  # after a failed backward: slots already released are skipped, not errors
 
     def __post_init__(self):
@@ -200,7 +204,7 @@ def diagnose_roots(roots: list, diagnosis: Diagnosis) -> DoctorReport:
     unverifiable = [Unverifiable(n.name, n.index, n.unverifiable_reason, n.source,
                                  [e for s in n.slots for e in s.changed_by], n.module)
                     for n in newest_first if n.unverifiable_reason]
-    return DoctorReport(nodes, breaks, unverifiable, diagnosis.events)
+    return DoctorReport(nodes, breaks, unverifiable, diagnosis.events, tuple(reversed(order)))
 
 
 def diagnose_forward(forward: Callable[[], torch.Tensor],

@@ -17,8 +17,7 @@ from autograd_doctor.doctor import Break, Diagnosis, DoctorReport, diagnose_root
 from autograd_doctor.saved_tensors import is_version_error
 from autograd_doctor.tracer import InplaceTracer, tensors_in
 
-BACKWARD_CALLS = {torch.Tensor.backward: "retain_graph", torch.autograd.backward: "retain_graph",
-                  torch.autograd.grad: "retain_graph"}
+BACKWARD_CALLS = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
 HEADER = "autograd_doctor:"
 
 
@@ -33,7 +32,9 @@ class ExplainTracer(InplaceTracer):
         self.modules[id(module)] = module
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if func in BACKWARD_CALLS and not torch.compiler.is_compiling():
+        if torch.compiler.is_compiling():  # dynamo tracing through us: keep its graph whole, as without explain
+            return func(*args, **(kwargs or {}))
+        if func in BACKWARD_CALLS:
             return self.backward(func, args, kwargs or {})
         return super().__torch_function__(func, types, args, kwargs)
 
