@@ -5,7 +5,8 @@ from rich.console import Console
 from rich.table import Table
 
 from minigpt.cli.common import arguments_or_help, config_or_fail
-from minigpt.lab.matrix import ROUNDING, break_matrix, format_error
+from minigpt.lab.matrix import break_matrix, format_error
+from minigpt.lab.rounding import ROUNDING_ULPS
 
 PROGRAM = "phase-25-matrix"
 OUTCOME_STYLE = {"safe": "green", "loud": "yellow", "silent": "bold red"}
@@ -13,7 +14,8 @@ HELP = f"""usage: {PROGRAM} [key=value ...]
 
 Run each in-place variant and its out-of-place twin on one batch (same weights, same data):
   loud    PyTorch raised the version-counter error at backward
-  safe    the gradients equal the twin's (relative error <= {ROUNDING:g}, float32 rounding)
+  safe    the gradients equal the twin's (relative error <= {ROUNDING_ULPS} * float32 eps * sqrt(B*T),
+          what float32 rounding explains)
   silent  it ran, and the gradients differ
 Arguments are Hydra overrides of configs/phase25.yaml (model.*, data.*, train.batch_size, seed).
 Exit status: 0 measured, 2 bad input."""
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     console.print(table)
     console.print(f"[dim]model n_layer={cfg.model.n_layer} n_embd={cfg.model.n_embd}, batch "
                   f"{cfg.train.batch_size}x{cfg.data.block_size}, seed {cfg.seed}; safe means relative "
-                  f"error <= {ROUNDING:g}. Loud rows raised:[/]")
+                  f"error <= {rows[0].bound:.1e}. Loud rows raised:[/]")
     for r in rows:
         if r.error:
             console.print(f"  [yellow]{r.variant}[/]: {r.error}", soft_wrap=True)

@@ -13,12 +13,7 @@ Each parameter's gradient at each common saved step gets one verdict:
   missing    a gradient in one run only: the parameter got no gradient at all in the other
              (its name is absent from that run's grads/step_N.safetensors, as with via_data=true)
 
-The rounding bound. Each entry of a weight's gradient is a float32 sum over the B*T token positions
-of a step; rounding errors in such a sum grow like sqrt(n) * eps for n terms (eps = 2**-23, one
-float32 ulp at 1.0), and a backward pass chains a few of these sums, so we allow
-ROUNDING_ULPS * eps * sqrt(B*T): 4 * 1.19e-7 * sqrt(64*12) = 1.3e-5 at the default config. The
-tests check it against a run that differs only in float32 rounding (ln=manual, the same LayerNorm
-maths with a hand-written backward): every gradient lands within the bound, and not all identical.
+The rounding bound is minigpt.lab.rounding's, the one definition the lab uses.
 """
 
 import math
@@ -31,11 +26,10 @@ from omegaconf import OmegaConf
 from safetensors import safe_open
 
 from minigpt.lab.parameters import block_of, model_order
+from minigpt.lab.rounding import ROUNDING_ULPS, rounding_bound
 from minigpt.runs import (CONFIG, WEIGHTS, RunError, fresh_dir, read_grads, read_metrics, read_summary,
                           resolve_run, run_status, saved_grad_steps, status_line)
 
-FLOAT32_EPS = float(np.finfo(np.float32).eps)  # 2**-23
-ROUNDING_ULPS = 4  # headroom for the several chained float32 sums of one backward pass
 VERDICTS = ("identical", "rounding", "differs", "missing")  # from best to worst
 AGREE = {"identical", "rounding"}
 
@@ -205,11 +199,6 @@ def read_param_shapes(run_path: Path) -> dict[str, tuple[int, ...]]:
             return {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
     except Exception as e:  # safetensors raises its own error types for a damaged header
         raise RunError(f"'{path}' is corrupted: {e}") from None
-
-
-def rounding_bound(tokens_per_step: int) -> float:
-    """The largest relative error float32 rounding explains for gradients summed over B*T tokens."""
-    return ROUNDING_ULPS * FLOAT32_EPS * math.sqrt(tokens_per_step)
 
 
 def config_diff(a: dict, b: dict, prefix: str = "") -> list[tuple[str, object, object]]:

@@ -136,7 +136,7 @@ def break_matrix_block(lang: str = "en") -> str:
     lines = [f"`just phase-25-matrix {' '.join(MATRIX_OVERRIDES)}`", "", words["matrix header"], "|---|---|---|---|---:|"]
     for r in quoted_matrix_rows():
         lines.append(f"| {r.variant} | `{r.where}` | **{words[r.outcome]}** | {words[r.compared]} | "
-                     f"{shown_error(r.relative_error)} |")
+                     f"{shown_error(r)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -148,11 +148,12 @@ def doctor_verdicts_block(lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
-def shown_error(error) -> str:
-    """A matrix relative error; a nonzero one within rounding as a bound (its digits vary between CPUs)."""
-    from minigpt.lab.matrix import ROUNDING, format_error
+def shown_error(row) -> str:
+    """A matrix row's relative error; a nonzero one within rounding as the bound (its digits vary between CPUs)."""
+    from minigpt.lab.matrix import format_error
 
-    return f"≤ {ROUNDING:g}" if error is not None and 0 < error <= ROUNDING else format_error(error)
+    error = row.relative_error
+    return f"≤ {row.bound:.1e}" if error is not None and 0 < error <= row.bound else format_error(error)
 
 
 @cache

@@ -24,10 +24,10 @@ from minigpt.config import LayerNormKind
 from minigpt.data import make_splits
 from autograd_doctor.doctor import diagnose_forward
 from minigpt.feed_forward import FeedForward
+from minigpt.lab.rounding import rounding_bound
 from minigpt.model import GPT, build_model
 from autograd_doctor.saved_tensors import VERSION_ERROR
 
-ROUNDING = 1e-6  # float32 eps (1.2e-7) times a few: same math, other op order, lands below this
 
 
 # ---- the swapped modules: each has an out-of-place twin chosen by `inplace` ----
@@ -221,6 +221,7 @@ class Row:
     compared: str  # step-0 gradients | step-1 gradients | logits
     relative_error: Optional[float]  # None when it raised
     doctor: str  # intact | broken | unverifiable | n/a
+    bound: float  # the rounding bound "safe" was judged by (minigpt.lab.rounding)
     error: Optional[str] = None  # the first line of PyTorch's error, when loud
 
 
@@ -250,40 +251,41 @@ def doctor_verdict(model: GPT, x, y, context) -> str:
         return diagnose_forward(lambda: model(x, y)[1]).verdict
 
 
-def classify(variant: Variant, measure: Callable[[], tuple[list, list]], compared: str, doctor: str) -> Row:
-    """Run `measure` (-> variant values, twin values) and turn what happened into a Row."""
+def classify(variant: Variant, measure: Callable[[], tuple[list, list]], compared: str, doctor: str,
+             bound: float) -> Row:
+    """Run `measure` (-> variant values, twin values) and turn what happened into a Row; safe within `bound`."""
     try:
         got, want = measure()
     except RuntimeError as e:
         if VERSION_ERROR not in str(e):
             raise  # a bug in the matrix, not an outcome to report
-        return Row(variant.name, variant.where, "loud", compared, None, doctor, str(e).splitlines()[0])
+        return Row(variant.name, variant.where, "loud", compared, None, doctor, bound, str(e).splitlines()[0])
     error = relative_error(got, want)
-    return Row(variant.name, variant.where, "safe" if error <= ROUNDING else "silent", compared, error, doctor)
+    return Row(variant.name, variant.where, "safe" if error <= bound else "silent", compared, error, doctor, bound)
 
 
 def measure_variant(variant: Variant, control: GPT, x, y) -> Row:
     """Build the variant and its twin from copies of `control`, run both, and classify."""
-    model, twin = copy.deepcopy(control), copy.deepcopy(control)
+    model, twin, bound = copy.deepcopy(control), copy.deepcopy(control), rounding_bound(x.numel())
     if variant.kind == "gradients":
         variant.patch(model, True)
         variant.patch(twin, False)
         doctor = doctor_verdict(model, x, y, variant.context)
         return classify(variant, lambda: (forward_backward(model, x, y, variant.context),
                                           forward_backward(twin, x, y, variant.context)),
-                        "step-0 gradients", doctor)
+                        "step-0 gradients", doctor, bound)
     if variant.kind == "inference":
         variant.patch(model, True)
 
         def logits():
             with torch.no_grad():
                 return [model(x)[0]], [twin(x)[0]]
-        return classify(variant, logits, "logits", "n/a")
+        return classify(variant, logits, "logits", "n/a", bound)
     if variant.kind == "optimizer step":
         return classify(variant, lambda: (sgd_step_in_place(model, x, y), sgd_step_out_of_place(twin, x, y)),
-                        "step-1 gradients", "n/a")
+                        "step-1 gradients", "n/a", bound)
     return classify(variant, lambda: (sgd_step_before_backward(model, x, y), sgd_step_out_of_place(twin, x, y)),
-                    "step-1 gradients", "n/a")
+                    "step-1 gradients", "n/a", bound)
 
 
 SGD_LR = 0.1  # any rate shows it; large enough that the step-1 gradients differ from step 0's
