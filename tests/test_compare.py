@@ -7,11 +7,13 @@ from omegaconf import OmegaConf
 
 from minigpt.cli import grad_compare
 from minigpt.cli.common import load_config
-from minigpt.lab.compare import AGREE, REPORT, compare_runs, diff_lines, load_run, rounding_bound
+from minigpt.lab.compare import AGREE, REPORT, compare_runs, diff_lines, load_run
+from minigpt.lab.rounding import rounding_bound
 from minigpt.runs import GRADS, RunDir, read_summary
 from minigpt.train import train
+from tests.conftest import TINY
 
-TINY = ["train.steps=1", "train.eval_every=1", "data.n_train=200", "data.n_eval=50", "model.n_embd=32"]
+ONE_STEP = [*TINY, "train.steps=1", "train.eval_every=1"]  # gradients are saved at step 0: one step is enough
 RUNS = {
     "A": [],  # the control
     "A-again": [],  # the same config: bitwise the same gradients
@@ -29,7 +31,7 @@ def runs(tmp_path_factory):
     """Every run the tests compare, trained once (tiny) under one temporary experiments dir."""
     out = tmp_path_factory.mktemp("experiments")
     for name, overrides in RUNS.items():
-        cfg = load_config([*TINY, *overrides, f"run_name={name}", f"out_dir={out}"])
+        cfg = load_config([*ONE_STEP, *overrides, f"run_name={name}", f"out_dir={out}"])
         run, _ = RunDir.create(out, name)
         run.write_config(OmegaConf.to_yaml(cfg, resolve=True))
         train(cfg, run)

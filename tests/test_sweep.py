@@ -6,11 +6,12 @@ import pytest
 
 from minigpt.cli import sweep as sweep_cli
 from minigpt.cli.common import load_config
-from minigpt.lab.compose import CONFIG_DIR
 from minigpt.cli.sweep_report import planned_jobs
+from minigpt.lab.compose import CONFIG_DIR
 from minigpt.lab.sweep import DEFAULT_SWEEP, create_sweep_dir, sweep_overrides
+from tests.conftest import TINY
 
-TINY = ["train.steps=2", "train.eval_every=1", "data.n_train=200", "data.n_eval=50", "model.n_embd=32"]
+SHORT = [*TINY, "train.steps=2", "train.eval_every=1"]  # ten jobs: two steps each keep the sweep quick
 EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))
 
 
@@ -28,7 +29,7 @@ def tiny_sweep(tmp_path_factory):
     """The default variants over two seeds, tiny: the summary.json it wrote, and its directory."""
     out = tmp_path_factory.mktemp("experiments")
     with pytest.raises(SystemExit) as exit_info:
-        sweep_cli.main(["seed=0,1", *TINY, f"out_dir={out}"])
+        sweep_cli.main(["seed=0,1", *SHORT, f"out_dir={out}"])
     assert exit_info.value.code == 0
     sweep_dir = out / "25-sweep"
     return json.loads((sweep_dir / "summary.json").read_text()), sweep_dir
