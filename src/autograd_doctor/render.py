@@ -7,7 +7,7 @@ from typing import Optional
 from rich.text import Text
 from rich.tree import Tree
 
-from autograd_doctor.doctor import Region, DoctorReport, NodeReport, SavedSlot, bumped_phrase
+from autograd_doctor.doctor import UNTRACED, Region, DoctorReport, NodeReport, SavedSlot, bumped_phrase
 from autograd_doctor.picture import BROKEN_FILL, UNVERIFIABLE_FILL, Arrow, Box, draw, save
 
 WRAP = 46  # characters per line in a picture's box
@@ -204,8 +204,7 @@ def node_box(node: NodeReport, boundary: bool) -> Box:
         return Box(lines + ["(an input: the walk stops here)"], "boundary")
     for slot in node.clobbered:
         lines += [f"saved {slot.name}{shape_text(slot)} at v{slot.saved_version}, now v{slot.found_version}",
-                  *textwrap.wrap(f"{'probably ' if slot.join == 'probable' else ''}bumped by "
-                                 f"{short_sites(slot.bumped_by) or 'unknown'}", WRAP)]
+                  *textwrap.wrap(f"bumped by {short_sites(slot.bumped_by, slot.join)}", WRAP)]
     unverifiable = [s for s in node.slots if s.status == "unverifiable"]
     for reason in dict.fromkeys(s.message for s in unverifiable):  # one reason often covers every slot
         slots = [s for s in unverifiable if s.message == reason]
@@ -221,9 +220,13 @@ def shape_text(slot: SavedSlot) -> str:
     return f" {list(slot.shape)}" if slot.shape is not None else ""
 
 
-def short_sites(events: list) -> str:
-    """"add_ at block.py:29, add_ at block.py:28": each op and line once, file names without their folders."""
-    return ", ".join(dict.fromkeys(f"{e.op} at {Path(e.site).name}" for e in events))
+def short_sites(events: list, join: Optional[str] = "exact") -> str:
+    """"add_ at block.py:29, add_ at block.py:28": each op and line once, file names without their folders;
+    with an incomplete join, the steps the tracer did not see are said to be unknown, never guessed."""
+    named = list(dict.fromkeys(f"{e.op} at {Path(e.site).name}" for e in events))
+    if join != "exact":
+        named.append(UNTRACED)
+    return ", ".join(named)
 
 
 def write_graph_files(report: DoctorReport, directory: Path, title: str,
