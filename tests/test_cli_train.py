@@ -6,12 +6,15 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
 
 from minigpt.cli.train import main
 from tests.conftest import TINY
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BAD_OVERRIDES = [  # (override, words the one line must contain)
     ("inplace=maybe", ["inplace", "true or false"]),
@@ -83,6 +86,19 @@ def test_crash_without_anomaly_mode_explains_the_check_and_names_the_silent_comm
     assert result.returncode == 1
     assert "Anomaly detection was off" in result.stdout
     assert "just phase-25-train inplace=true ln=unchecked" in result.stdout
+
+
+def test_crash_record_keeps_pytorchs_message_and_the_doctor_names_the_add_lines_of_block_py(tmp_path):
+    result = train_cli(*TINY, f"out_dir={tmp_path}", "inplace=true")
+    summary = json.loads((tmp_path / "25-B" / "summary.json").read_text())
+    block = (ROOT / "src" / "minigpt" / "block.py").read_text().splitlines()
+    add_lines = {f"block.py:{n}" for n, line in enumerate(block, start=1) if line.strip().startswith("h.add_(")}
+    assert "autograd_doctor" not in summary["error_message"]  # PyTorch's words, verbatim
+    assert "expected version" in summary["error_message"]
+    named = {word.rsplit("/", 1)[-1].rstrip(",;") for word in summary["doctor_explanation"].split()
+             if "block.py:" in word}
+    assert named == add_lines and len(add_lines) == 2
+    assert "add_ (v" in result.stdout and "autograd_doctor: the saved tensor is input" in result.stdout
 
 
 def test_rerunning_keeps_the_earlier_run_and_the_plain_name_is_the_latest(tmp_path):

@@ -17,8 +17,8 @@ From a shell: `python -m autograd_doctor run train.py [args]` runs a script with
 
 from autograd_doctor.doctor import (Break, DoctorReport, NodeReport, SavedSlot, Unverifiable, diagnose,
                                     diagnose_forward)
-from autograd_doctor.explain import explain
+from autograd_doctor.explain import explain, split_explanation
 from autograd_doctor.tracer import InplaceEvent, trace_inplace
 
 __all__ = ["Break", "DoctorReport", "InplaceEvent", "NodeReport", "SavedSlot", "Unverifiable", "diagnose",
-           "diagnose_forward", "explain", "trace_inplace"]
+           "diagnose_forward", "explain", "split_explanation", "trace_inplace"]

@@ -376,14 +376,15 @@ def unverifiable_reason(slots: list[SavedSlot]) -> Optional[str]:
     return "; ".join(reasons) or None
 
 
-def project_frames(traceback: list[str]) -> list[str]:
-    """The frames of an anomaly-mode forward traceback that are ours: "src/minigpt/block.py:24"."""
+def project_frames(traceback: str | list[str], with_code: bool = False) -> list[str]:
+    """The user's frames of a forward traceback (anomaly mode's warning text, or a node's traceback entries),
+    outermost first: "src/minigpt/block.py:24", followed by its source line when with_code."""
     frames = []
-    for entry in traceback:
-        match = FRAME.search(entry)
-        frame = f"{relative(match['file'])}:{match['line']}" if match else None
-        if match and not match["file"].startswith(NOT_OURS) and (not frames or frames[-1] != frame):
-            frames.append(frame)  # a generator expression repeats its line's frame
+    for match in FRAME.finditer(traceback if isinstance(traceback, str) else "\n".join(traceback)):
+        frame = f"{relative(match['file'])}:{match['line']}"
+        if match["file"].startswith(NOT_OURS) or (frames and frames[-1].split("  ")[0] == frame):
+            continue  # torch, the standard library, installed packages; a generator repeats its line's frame
+        frames.append(f"{frame}  {match['code'].strip()}" if with_code else frame)
     return frames
 
 

@@ -103,6 +103,12 @@ def describe(found: Break) -> str:
             f"now v{found.found_version}")
 
 
+def split_explanation(message: str) -> tuple[str, str | None]:
+    """(PyTorch's message, the doctor's lines or None) from the text of an error `explain` raised."""
+    pytorch, found, findings = message.partition(f"\n\n{HEADER}")
+    return (pytorch, HEADER + findings) if found else (message, None)
+
+
 @contextlib.contextmanager
 def explain() -> Iterator[ExplainTracer]:
     """`with explain(): loss = model(x); loss.backward()`: backward's version error, if it comes, also says

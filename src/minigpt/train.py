@@ -1,5 +1,6 @@
 """The training loop as a library function: no Hydra, no printing; it records and returns."""
 
+import contextlib
 import platform
 import signal
 import threading
@@ -13,6 +14,7 @@ from typing import Callable, Optional
 
 import torch
 
+from autograd_doctor.explain import explain, split_explanation
 from autograd_doctor.saved_tensors import saved_tensors_context
 from minigpt.config import ConfigError, Device
 from minigpt.data import Splits, make_splits
@@ -148,6 +150,7 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
 
         batches = torch.Generator().manual_seed(cfg.seed)
         with torch.autograd.set_detect_anomaly(cfg.detect_anomaly, check_nan=False), \
+                (explain() if cfg.explain else contextlib.nullcontext()), \
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for step in range(cfg.train.steps):
@@ -177,8 +180,9 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
     except (Exception, KeyboardInterrupt) as e:  # any failure: record it verbatim, then report it
         result.status = "interrupted" if isinstance(e, KeyboardInterrupt) else "crashed"
         result.error = e
+        message, doctor = split_explanation(str(e))  # PyTorch's words verbatim; the doctor's lines apart
         summary.update({"failed_step": summary["steps_completed"], "failed_in": where["phase"],
-                        "error_type": type(e).__name__, "error_message": str(e),
+                        "error_type": type(e).__name__, "error_message": message, "doctor_explanation": doctor,
                         "python_traceback": traceback.format_exc(),
                         "forward_traceback": forward_traceback(caught),
                         "loss_before_failure": None if where["loss"] is None else where["loss"].item()})

@@ -6,12 +6,10 @@ exit status 2 rather than Hydra's multi-line error. A multirun (-m) trains each 
 <out_dir>/25-sweep/<experiment>-seed<k>/ and, when it ends, writes the aggregate (sweep_report.py).
 """
 
-import os
 import shlex
 import signal
 import sys
 import time
-from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -22,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
+from autograd_doctor.doctor import project_frames
 from autograd_doctor.saved_tensors import VERSION_ERROR
 from minigpt.cli.common import UsageError, check_command_line, fail, split_command_line, swept_keys
 from minigpt.cli.sweep_report import planned_jobs
@@ -38,6 +37,7 @@ PROGRAM = "phase-25-train"
 EXIT_STATUS = {"ok": 0, "crashed": 1, "interrupted": 130}
 SILENT_COMMAND = "just phase-25-train inplace=true ln=unchecked"
 ANOMALY_COMMAND = "just phase-25-train inplace=true detect_anomaly=true"
+FORWARD_FRAMES = 4  # the innermost user frames of the forward traceback: the model's lines, not the command's
 PHASE_NAMES = {"setup": "building the model and data", "forward": "the forward pass", "backward": "loss.backward()", "optimizer": "optimizer.step()",
                "eval": "evaluation"}
 
@@ -171,12 +171,16 @@ def write_crash_graph(cfg, run: RunDir, result: TrainResult, console: Console) -
 
 
 def crash_panel(summary: dict, detect_anomaly: bool) -> Panel:
-    """PyTorch's own message verbatim, then the forward traceback or why there is none."""
+    """PyTorch's own message verbatim, the doctor's lines (which saved tensor, which lines changed it), then the
+    forward traceback or why there is none."""
     body = Text(summary["error_message"] + "\n\n", style="bold")
+    if summary.get("doctor_explanation"):
+        body.append(summary["doctor_explanation"] + "\n\n", style="cyan")
     traceback = summary.get("forward_traceback")
     if traceback:
-        body.append("Forward traceback of the node whose backward failed (anomaly mode), our frames:\n")
-        body.append(project_frames(traceback), style="cyan")
+        frames = project_frames(traceback, with_code=True)[-FORWARD_FRAMES:]
+        body.append("Forward traceback of the node whose backward failed (anomaly mode), innermost frames:\n")
+        body.append("\n".join(frames), style="cyan")
         body.append("\nThe full traceback is in summary.json.")
     elif not detect_anomaly and VERSION_ERROR in summary["error_message"]:  # the two lines speak of that check
         body.append("Anomaly detection was off, and PyTorch raised anyway: the version check runs on every "
@@ -187,17 +191,6 @@ def crash_panel(summary: dict, detect_anomaly: bool) -> Panel:
         body.append(f"  {ANOMALY_COMMAND}", style="bold yellow")
     title = f"{summary['error_type']} in {PHASE_NAMES[summary['failed_in']]} at step {summary['failed_step']}"
     return Panel(body, title=title, border_style="red")
-
-
-def project_frames(traceback: str) -> str:
-    """The frames of a forward traceback that are in this project, each with its source line."""
-    lines, keep = traceback.splitlines(), []
-    for i, line in enumerate(lines):
-        if line.strip().startswith('File "') and "/minigpt/" in line and "/cli/" not in line:
-            keep.append(line.strip().replace(str(Path.cwd()) + os.sep, ""))
-            if i + 1 < len(lines) and not lines[i + 1].strip().startswith("File "):
-                keep.append("    " + lines[i + 1].strip())
-    return "\n".join(keep)
 
 
 if __name__ == "__main__":
