@@ -26,8 +26,8 @@ class PlantedBug:
 
 
 BUGS = (
-    PlantedBug("attention.py", "weights = torch.softmax(scores, dim=-1)  # (B, H, T, T)", (
-        "weights = torch.softmax(scores, dim=-1)  # (B, H, T, T)",
+    PlantedBug("attention.py", "weights = softmax_over_keys(scores)  # (B, H, T, T); torch.softmax, made fast for short rows", (
+        "weights = softmax_over_keys(scores)  # (B, H, T, T); torch.softmax, made fast for short rows",
         "weights.masked_fill_(self.future[:T, :T], 0.0)  # the future gets exactly zero weight",
     )),
     PlantedBug("feed_forward.py", "return self.down(F.gelu(self.up(x)))  # (B, T, C)", (
