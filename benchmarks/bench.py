@@ -21,16 +21,17 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from doctor_bench import explain_overhead, scale_figures  # noqa: E402
 from reference_gpt import ReferenceGPT  # noqa: E402
 
+from autograd_doctor.lint import lint_report  # noqa: E402
+from autograd_doctor.saved_tensors import VERSION_ERROR  # noqa: E402
 from minigpt.cli.common import load_config  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
 from minigpt.lab.docs import target_met  # noqa: E402
 from minigpt.lab.gpt_doctor import diagnose_model  # noqa: E402
-from autograd_doctor.lint import lint_report  # noqa: E402
 from minigpt.model import build_model  # noqa: E402
 from minigpt.train import training_step  # noqa: E402
-from autograd_doctor.saved_tensors import VERSION_ERROR  # noqa: E402
 
 MEASURED = ROOT / "benchmarks" / "measured.json"
 
@@ -192,8 +193,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave measured.json as it is")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as out_dir:
-        figures = [control_run(out_dir), error_latency(out_dir), *throughput(), doctor_overhead(), lint_speed(),
-                   grad_compare_speed(out_dir), sweep_time(out_dir)]
+        figures = [control_run(out_dir), error_latency(out_dir), *throughput(), doctor_overhead(),
+                   explain_overhead(), *scale_figures(), lint_speed(), grad_compare_speed(out_dir),
+                   sweep_time(out_dir)]
     table = Table(title="phase 25 speed figures")
     for column in ["figure", "measured", "target", "", "detail"]:
         table.add_column(column)
