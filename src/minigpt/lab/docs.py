@@ -40,6 +40,7 @@ SNIPPETS = THEORY / "snippets"
 MEASURED_SNIPPETS = SNIPPETS / "measured"  # too slow for the tests: their output is cached in DATA
 DATA = THEORY / "data"
 BENCH_FIGURES = ROOT / "benchmarks" / "measured.json"
+LINT_PRECISION = ROOT / "benchmarks" / "lint_precision.json"
 BLOCK = re.compile(r"<!-- generated:(?P<name>[\w.-]+) -->\n(?P<body>.*?)<!-- /generated:(?P=name) -->", re.S)
 MATRIX_OVERRIDES = ["model.n_embd=32", "train.batch_size=16", "data.n_train=256", "data.n_eval=64"]
 LANGUAGES = ("en", "es")  # "en" is the default: its blocks carry no suffix
@@ -52,6 +53,7 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
         "sweep header": "| variant | runs ok | test accuracy | final val loss | step-0 gradient rel. error |",
         "sweep footer": "mean ± std (min–max) over seeds.",
         "bench header": "| figure | measured | target | | detail |", "met": "met", "missed": "**missed**",
+        "lint header": "| code | version | files | lines | high | medium | low |",
         "cached": "Output cached in `{path}`: torch {torch}, {machine}, measured by `{command}`.",
         "safe": "safe", "loud": "loud", "silent": "silent",
         "step-0 gradients": "step-0 gradients", "step-1 gradients": "step-1 gradients", "logits": "logits",
@@ -64,6 +66,7 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
                         "error rel. del gradiente en el paso 0 |",
         "sweep footer": "media ± desviación típica (mín.–máx.) sobre las semillas.",
         "bench header": "| cifra | medida | objetivo | | detalle |", "met": "cumplido", "missed": "**no cumplido**",
+        "lint header": "| código | versión | ficheros | líneas | high | medium | low |",
         "cached": "Salida guardada en `{path}`: torch {torch}, {machine}, medida con `{command}`.",
         "safe": "seguro", "loud": "con error explícito", "silent": "silencioso",
         "step-0 gradients": "gradientes del paso 0", "step-1 gradients": "gradientes del paso 1", "logits": "logits",
@@ -255,10 +258,24 @@ def bench_figures_block(lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
+def lint_precision_block(lang: str = "en") -> str:
+    """The lint's findings by severity on real library code, from benchmarks/lint_precision.json."""
+    if not LINT_PRECISION.exists():
+        return not_measured(LINT_PRECISION, "python benchmarks/lint_precision.py")
+    data, words = json.loads(LINT_PRECISION.read_text()), TEXT[lang]
+    lines = [words["lint header"], "|---|---|---:|---:|---:|---:|---:|"]
+    for group in data["groups"].values():
+        counts = [group["findings"].get(severity, 0) for severity in ("high", "medium", "low")]
+        lines.append(f"| {', '.join(f'`{p}`' for p in group['paths'])} | {group['version']} | {group['files']} | "
+                     f"{group['lines']:,} | " + " | ".join(map(str, counts)) + " |")
+    return "\n".join(lines) + f"\n\n{words['measured by']} `{data['command']}`.\n"
+
+
 def registry() -> dict[str, Callable[[], str]]:
     """Every block name the notes may use, mapped to the function that makes its markdown."""
     tables = {"break-matrix": break_matrix_block, "doctor-verdicts": doctor_verdicts_block,  # live
-              "timings": timings_block, "sweep": sweep_block, "bench-figures": bench_figures_block}  # measured
+              "timings": timings_block, "sweep": sweep_block, "bench-figures": bench_figures_block,  # measured
+              "lint-precision": lint_precision_block}
     blocks = {}
     for name, make in tables.items():
         blocks[name] = make
