@@ -11,6 +11,14 @@ import pytest
 from tests.conftest import TINY
 
 
+def joblib_launcher_installed() -> bool:
+    """Whether the joblib extra is installed (find_spec of a submodule raises when its parent is absent)."""
+    try:
+        return importlib.util.find_spec("hydra_plugins.hydra_joblib_launcher") is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def train_cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "minigpt.cli", "train", *args], capture_output=True, text=True,
                           cwd=cwd, env={**os.environ, "COLUMNS": "200"})
@@ -51,8 +59,7 @@ def test_multirun_leaves_every_record_and_the_aggregate(tmp_path):
     assert {"report.md", "curves.png"} <= {p.name for p in sweep.iterdir()}
 
 
-@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_joblib_launcher") is None,
-                    reason="the joblib extra is not installed (pip install -e '.[joblib]')")
+@pytest.mark.skipif(not joblib_launcher_installed(), reason="the joblib extra is not installed (pip install -e '.[joblib]')")
 @pytest.mark.slow
 def test_the_joblib_launcher_runs_the_jobs_in_parallel_processes(tmp_path):
     done = train_cli("-m", "seed=0,1", "hydra/launcher=joblib", *TINY, f"out_dir={tmp_path}", cwd=tmp_path)
