@@ -17,8 +17,12 @@ USAGE = "usage: python -m autograd_doctor run script.py [args...]"
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the script named in `argv` (default sys.argv[1:]) under explain(); 2 on bad usage, one line on stderr."""
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) < 2 or argv[0] != "run":
-        print(USAGE, file=sys.stderr)
+    if not argv or argv[0] != "run":
+        given = f"'{argv[0]}' is not a command" if argv else "no command given"
+        print(f"autograd_doctor: {given}; allowed: run ({USAGE})", file=sys.stderr)
+        return 2
+    if len(argv) < 2:
+        print(f"autograd_doctor: run needs a script to run ({USAGE})", file=sys.stderr)
         return 2
     script = Path(argv[1])
     if not script.is_file():
