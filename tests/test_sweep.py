@@ -8,7 +8,7 @@ from minigpt.cli import sweep as sweep_cli
 from minigpt.cli.common import load_config
 from minigpt.cli.sweep_report import planned_jobs
 from minigpt.lab.compose import CONFIG_DIR
-from minigpt.lab.sweep import DEFAULT_SWEEP, create_sweep_dir, sweep_overrides
+from minigpt.lab.sweep import DEFAULT_SWEEP, create_sweep_dir, sweep_overrides, write_report
 from tests.conftest import TINY
 
 SHORT = [*TINY, "train.steps=2", "train.eval_every=1"]  # ten jobs: two steps each keep the sweep quick
@@ -104,3 +104,15 @@ def test_rerun_moves_the_earlier_sweep_aside(tmp_path):
     second, moved_to = create_sweep_dir(tmp_path)
     assert second == first and not any(second.iterdir())
     assert moved_to.name == "25-sweep@2026-01-02T03-04-05" and (moved_to / "summary.json").is_file()
+
+
+def test_the_sweep_summary_is_strict_json_even_with_an_infinite_gradient_error(tiny_sweep, tmp_path):
+    summary, sweep_dir = tiny_sweep
+    summary = {**summary, "jobs": [{**summary["jobs"][0], "grad_rel_error": float("inf")}, *summary["jobs"][1:]]}
+    copy = tmp_path / "sweep"
+    copy.mkdir()
+    for job in summary["jobs"]:
+        (copy / job["run"]).symlink_to(sweep_dir / job["run"])
+    write_report(summary, copy)
+    written = json.loads((copy / "summary.json").read_text(), parse_constant=pytest.fail)  # no NaN, no Infinity
+    assert written["jobs"][0]["grad_rel_error"] is None

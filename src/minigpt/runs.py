@@ -94,6 +94,13 @@ def dumps(obj: dict, **kwargs) -> str:
     return json.dumps(finite_json(obj), allow_nan=False, ensure_ascii=False, **kwargs)
 
 
+def write_json(path: Path, obj: dict) -> None:
+    """Replace a record's JSON file atomically and strictly: a reader never sees half a file, nor a NaN."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dumps(obj, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
 # ---- locks ----
 
 def lock(path: Path, exclusive: bool = True, wait: bool = True) -> Optional[int]:
@@ -245,8 +252,9 @@ class RunDir:
         started = datetime.now()
         prepared = prepare_dir(out_dir, name)
         (prepared / GRADS).mkdir()
-        for empty in (CONFIG, METRICS, WEIGHTS, CURVES):
-            (prepared / empty).touch()
+        for empty in RECORD_FILES:
+            if empty != SUMMARY:  # written just below, with the writer's identity
+                (prepared / empty).touch()
         run = cls(prepared, lock(prepared))
         run.write_summary({"status": "running", "started_at": started.isoformat(timespec="seconds"),
                            "writer": writer_identity(), "heartbeat": None, "steps_completed": 0})
@@ -296,9 +304,7 @@ class RunDir:
 
     def write_summary(self, summary: dict) -> None:
         """Replace summary.json atomically: a reader never sees half a file."""
-        tmp = self.path / (SUMMARY + ".tmp")
-        tmp.write_text(dumps(summary, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path / SUMMARY)
+        write_json(self.path / SUMMARY, summary)
 
 
 # ---- reading records ----

@@ -14,7 +14,7 @@ from autograd_doctor.doctor import DoctorReport
 from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.model import build_model
 from autograd_doctor.render import region_nodes, rich_tree, write_graph_files
-from minigpt.runs import CONFIG, SUMMARY, RunError, dumps, fresh_dir
+from minigpt.runs import CONFIG, SUMMARY, RunError, fresh_dir, write_json
 
 PROGRAM = "phase-25-graph"
 BATCH_SIZE = 8  # a small batch: the graph's shape does not depend on B, and the walk stays instant
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     command = shlex.join([PROGRAM, *args])
     title = command if bounds is None else f"{command}: block {block}"
     paths = write_graph_files(report, path, title, bounds)
-    (path / SUMMARY).write_text(dumps(graph_summary(report, command), indent=2) + "\n", encoding="utf-8")
+    write_json(path / SUMMARY, graph_summary(report, command))
     console.print(f"record: [bold]{path}[/] ({', '.join(p.name for p in paths)}, summary.json)")
     raise SystemExit(0 if report.verdict == "intact" else 1)
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from minigpt.lab.compose import compose_config
+from minigpt.lab.sweep import SUMMARY, SWEEP_DIR, format_stat  # the sweep's own wording of mean ± std
 
 ROOT = Path(__file__).resolve().parents[3]
 THEORY = ROOT / "theory"
@@ -199,7 +200,7 @@ def timings_block(lang: str = "en") -> str:
     return "\n".join(lines) + f"\n\n{words['measured by']} `{data['command']}`.\n"
 
 
-SWEEP_SUMMARY = ROOT / "experiments" / "25-sweep" / "summary.json"  # written by `just phase-25-sweep`
+SWEEP_SUMMARY = ROOT / "experiments" / SWEEP_DIR / SUMMARY  # written by `just phase-25-sweep`
 
 
 def sweep_data(summary: dict) -> dict:
@@ -226,8 +227,6 @@ def sweep_block(lang: str = "en") -> str:
     path = DATA / "sweep.json"
     if not path.exists():
         return not_measured(path, "just phase-25-sweep && just docs-measure")
-    from minigpt.lab.sweep import format_stat  # the sweep's own wording of mean ± std (min–max)
-
     data, words = json.loads(path.read_text()), TEXT[lang]
     lines = [f"torch {data['torch_version']}, `just phase-25-sweep {' '.join(data['overrides'])}`", "",
              words["sweep header"], "|---|---:|---:|---:|---:|"]

@@ -17,7 +17,7 @@ from typing import Callable, Optional
 import torch
 
 import minigpt.model
-from autograd_doctor.saved_tensors import VERSION_ERROR
+from autograd_doctor.saved_tensors import is_version_error
 from minigpt.lab.exercise_kit import REFERENCE, TINY, Verdict, course_with, say, tiny_data, tiny_gpt
 from minigpt.lab.matrix import relative_error
 from minigpt.lab.rounding import rounding_bound
@@ -105,7 +105,7 @@ def check_fix_run_b(workspace: Path, language: str, options: dict[str, str]) -> 
             model_for_training.load_state_dict(control.state_dict())
             losses = training_losses(model_for_training, splits)
     except RuntimeError as error:
-        if VERSION_ERROR not in str(error):
+        if not is_version_error(error):
             return Verdict(False, say(language, f"inplace=true raised {error_line(error)}",
                                       f"inplace=true lanzó {error_line(error)}"))
         return Verdict(False, say(language,
@@ -173,7 +173,7 @@ def check_make_silent_loud(workspace: Path, language: str, options: dict[str, st
             "version check",
             "ln=unchecked inplace=true sigue ejecutándose sin error: los tensores que guarda la LayerNorm escapan "
             "a la comprobación de versiones"))
-    if VERSION_ERROR not in str(raised):
+    if not is_version_error(raised):
         return Verdict(False, say(language, f"it raised, but not PyTorch's version-check error: {error_line(raised)}",
                                   f"lanza un error, pero no el de la comprobación de versiones: {error_line(raised)}"))
     return Verdict(True, say(language,

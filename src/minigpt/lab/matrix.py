@@ -26,7 +26,7 @@ from autograd_doctor.doctor import diagnose_forward
 from minigpt.feed_forward import FeedForward
 from minigpt.lab.rounding import rounding_bound
 from minigpt.model import GPT, build_model
-from autograd_doctor.saved_tensors import VERSION_ERROR
+from autograd_doctor.saved_tensors import is_version_error
 
 
 
@@ -257,7 +257,7 @@ def classify(variant: Variant, measure: Callable[[], tuple[list, list]], compare
     try:
         got, want = measure()
     except RuntimeError as e:
-        if VERSION_ERROR not in str(e):
+        if not is_version_error(e):
             raise  # a bug in the matrix, not an outcome to report
         return Row(variant.name, variant.where, "loud", compared, None, doctor, bound, str(e).splitlines()[0])
     error = relative_error(got, want)

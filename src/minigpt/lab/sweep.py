@@ -22,14 +22,13 @@ the sweep report (minigpt/cli/sweep_report.py) reads them all with `collect_jobs
     (std: the sample standard deviation, null when n < 2; all null when n = 0)
 """
 
-import json
 import math
 import statistics
 from pathlib import Path
 from typing import Optional
 
 from minigpt.lab.compare import compare_runs, load_run, read_config
-from minigpt.runs import RunError, fresh_dir, read_metrics, read_summary
+from minigpt.runs import RunError, fresh_dir, read_metrics, read_summary, write_json
 
 SWEEP_DIR = "25-sweep"
 CONTROL = "control"
@@ -177,7 +176,7 @@ def write_report(summary: dict, sweep_dir: Path) -> None:
     """summary.json, report.md and curves.png (each variant's mean curves with their spread)."""
     from minigpt.lab.plots import plot_mean_curves  # matplotlib only when drawing
 
-    (sweep_dir / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_json(sweep_dir / SUMMARY, summary)  # strict: an infinite gradient error is written as null
     (sweep_dir / REPORT).write_text(report_markdown(summary), encoding="utf-8")
     histories: dict[str, list[list[dict]]] = {}
     for j in summary["jobs"]:
