@@ -26,6 +26,10 @@ test-all *ARGS:
 bench *ARGS:
     {{python}} benchmarks/bench.py "$@"
 
+# on a machine with a GPU: device=auto against device=cpu, and where a default run's time goes
+bench-cuda *ARGS:
+    {{python}} benchmarks/bench_cuda.py "$@"
+
 # regenerate every generated block in theory/*.md and the READMEs (outputs, errors, tables)
 docs *ARGS:
     exec {{python}} -m minigpt.cli docs "$@"

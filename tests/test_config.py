@@ -70,3 +70,10 @@ def test_a_thousand_layers_fit_here_but_get_a_note_before_building(tiny_config):
     cfg = load_config([*TINY, "model.n_layer=1000", "model.n_embd=64", "train.batch_size=64"])
     assert "building it may take a while" in memory_note(cfg)
     assert memory_note(tiny_config()) is None
+
+
+def test_the_silent_save_on_cpu_experiment_runs_on_the_cpu_where_it_is_silent():
+    from minigpt.lab.compose import compose_config
+
+    cfg = compose_config(["experiment=silent_save_on_cpu"])
+    assert cfg.device == "cpu" and cfg.saved_tensors == "save_on_cpu" and cfg.inplace

@@ -85,3 +85,14 @@ def test_measured_snippet_output_comes_from_committed_data_not_from_running_it(t
         {"torch": "t", "machine": "m", "command": "just docs-measure", "output": "cached line\n"}))
     assert docs.registry()["compile_faces.out"]().startswith("```text\ncached line\n```")
     assert "Salida guardada en" in docs.registry()["compile_faces.out.es"]()
+
+
+def test_the_cuda_block_says_not_measured_without_its_file_and_shows_every_phase_with_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(docs, "CUDA_FIGURES", tmp_path / "measured_cuda.json")
+    assert "just bench-cuda" in docs.cuda_figures_block() and "—" in docs.cuda_figures_block()
+    monkeypatch.undo()
+    data = json.loads(docs.CUDA_FIGURES.read_text())
+    for lang in docs.LANGUAGES:
+        block = docs.cuda_figures_block(lang)
+        assert all(f["name"] in block for f in data["figures"]) and data["gpu"] in block
+        assert all(name in block for name in docs.TEXT[lang]["phases"].values())

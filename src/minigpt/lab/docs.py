@@ -41,6 +41,7 @@ SNIPPETS = THEORY / "snippets"
 MEASURED_SNIPPETS = SNIPPETS / "measured"  # too slow for the tests: their output is cached in DATA
 DATA = THEORY / "data"
 BENCH_FIGURES = ROOT / "benchmarks" / "measured.json"
+CUDA_FIGURES = ROOT / "benchmarks" / "measured_cuda.json"  # written on a machine with a GPU by `just bench-cuda`
 LINT_PRECISION = ROOT / "benchmarks" / "lint_precision.json"
 BLOCK = re.compile(r"<!-- generated:(?P<name>[\w.-]+) -->\n(?P<body>.*?)<!-- /generated:(?P=name) -->", re.S)
 MATRIX_OVERRIDES = ["model.n_embd=32", "train.batch_size=16", "data.n_train=256", "data.n_eval=64"]
@@ -55,6 +56,13 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
         "sweep footer": "mean ± std (min–max) over seeds.",
         "bench header": "| figure | measured | target | | detail |", "met": "met", "missed": "**missed**",
         "lint header": "| code | version | files | lines | high | medium | low |",
+        "phases header": "| seconds, medians of {rounds} | device=cpu | device=auto | cpu, 2 cores | auto, 2 cores |",
+        "phases": {"whole command": "whole command", "imports and setup": "imports and setup", "training": "training",
+                   "step 0 (builds the optimizer)": "step 0 (builds the optimizer)", "steps 1 on": "steps 1 on",
+                   "evaluations and records": "evaluations and records", "report": "report", "exit": "exit"},
+        "step line": "One step (medians of 50 after warm-up): {cpu:.1f} ms on the CPU, {cuda:.1f} ms on CUDA, where it "
+                     "launches {kernels:.0f} kernels and the GPU is busy {busy:.2f} ms; under `explain()` {cpu_x:.1f} ms and "
+                     "{cuda_x:.1f} ms. `import torch._dynamo`, which `torch.optim` does at its first use: {dynamo} s.",
         "cached": "Output cached in `{path}`: torch {torch}, {machine}, measured by `{command}`.",
         "safe": "safe", "loud": "loud", "silent": "silent",
         "step-0 gradients": "step-0 gradients", "step-1 gradients": "step-1 gradients", "logits": "logits",
@@ -68,6 +76,15 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
         "sweep footer": "media ± desviación típica (mín.–máx.) sobre las semillas.",
         "bench header": "| cifra | medida | objetivo | | detalle |", "met": "cumplido", "missed": "**no cumplido**",
         "lint header": "| código | versión | ficheros | líneas | high | medium | low |",
+        "phases header": "| segundos, medianas de {rounds} | device=cpu | device=auto | cpu, 2 núcleos | "
+                         "auto, 2 núcleos |",
+        "phases": {"whole command": "orden completa", "imports and setup": "importaciones y preparación",
+                   "training": "entrenamiento", "step 0 (builds the optimizer)": "paso 0 (crea el optimizador)",
+                   "steps 1 on": "pasos 1 en adelante", "evaluations and records": "evaluaciones y registros",
+                   "report": "informe", "exit": "salida del proceso"},
+        "step line": "Un paso (medianas de 50 tras el calentamiento): {cpu:.1f} ms en la CPU, {cuda:.1f} ms en CUDA, donde "
+                     "lanza {kernels:.0f} kernels y la GPU trabaja {busy:.2f} ms; con `explain()`, {cpu_x:.1f} ms y {cuda_x:.1f} ms. "
+                     "`import torch._dynamo`, que `torch.optim` hace la primera vez que se usa: {dynamo} s.",
         "cached": "Salida guardada en `{path}`: torch {torch}, {machine}, medida con `{command}`.",
         "safe": "seguro", "loud": "con error explícito", "silent": "silencioso",
         "step-0 gradients": "gradientes del paso 0", "step-1 gradients": "gradientes del paso 1", "logits": "logits",
@@ -249,11 +266,36 @@ def bench_figures_block(lang: str = "en") -> str:
         return not_measured(BENCH_FIGURES, "just bench")
     data, words = json.loads(BENCH_FIGURES.read_text()), TEXT[lang]
     lines = [f"torch {data['torch']}, {data['machine']}, {words['measured by'].lower()} `just bench`", "",
-             words["bench header"], "|---|---:|---|---|---|"]
-    for f in data["figures"]:
+             *figures_table(data["figures"], words)]
+    return "\n".join(lines) + "\n"
+
+
+def figures_table(figures: list[dict], words: dict) -> list[str]:
+    """Markdown rows: each figure next to its target, and whether it is met."""
+    lines = [words["bench header"], "|---|---:|---|---|---|"]
+    for f in figures:
         bound = "≤" if f["better"] == "lower" else "≥"
         lines.append(f"| {f['name']} | {f['value']} {f['unit']} | {bound} {f['target']} {f['unit']} "
                      f"| {words['met'] if target_met(f) else words['missed']} | {f.get('detail', '')} |")
+    return lines
+
+
+def cuda_figures_block(lang: str = "en") -> str:
+    """The GPU figures from benchmarks/measured_cuda.json: device=auto against device=cpu, and where the time goes."""
+    if not CUDA_FIGURES.exists():
+        return not_measured(CUDA_FIGURES, "just bench-cuda")
+    data, words = json.loads(CUDA_FIGURES.read_text()), TEXT[lang]
+    runs, steps = data["commands_s"], data["steps"]
+    lines = [f"torch {data['torch']}, {data['gpu']}, {data['machine']}, {words['measured by'].lower()} "
+             f"`{data['command']}`", "", *figures_table(data["figures"], words), "",
+             words["phases header"].format(rounds=data["rounds"]), "|---|---:|---:|---:|---:|"]
+    for key, name in words["phases"].items():
+        lines.append(f"| {name} | " + " | ".join(f"{runs[s][key]:.2f}" for s in
+                                                 ("cpu", "auto", "cpu, 2 cores", "auto, 2 cores")) + " |")
+    lines += ["", words["step line"].format(
+        cpu=steps["cpu"]["step ms"], cuda=steps["cuda"]["step ms"], kernels=steps["cuda"]["kernels per step"],
+        busy=steps["cuda"]["GPU busy per step ms"], cpu_x=steps["cpu"]["step under explain() ms"],
+        cuda_x=steps["cuda"]["step under explain() ms"], dynamo=data["import torch._dynamo s"])]
     return "\n".join(lines) + "\n"
 
 
@@ -274,7 +316,7 @@ def registry() -> dict[str, Callable[[], str]]:
     """Every block name the notes may use, mapped to the function that makes its markdown."""
     tables = {"break-matrix": break_matrix_block, "doctor-verdicts": doctor_verdicts_block,  # live
               "timings": timings_block, "sweep": sweep_block, "bench-figures": bench_figures_block,  # measured
-              "lint-precision": lint_precision_block}
+              "cuda-figures": cuda_figures_block, "lint-precision": lint_precision_block}
     blocks = {}
     for name, make in tables.items():
         blocks[name] = make
