@@ -70,7 +70,7 @@ class Phase25Config:
     ln: LayerNormKind = LayerNormKind.torch
     saved_tensors: SavedTensors = SavedTensors.default
     detect_anomaly: bool = False  # adds the forward traceback to a backward error; ~2x slower
-    explain: bool = True  # steps run under autograd_doctor.explain(): a version error also names the mutating lines
+    explain: bool = True  # forward and backward under autograd_doctor.explain(): a version error names the lines too
     seed: int = 0
     device: Device = Device.auto
     run_name: Optional[str] = None  # default: 25-A for the control, 25-B for in-place

@@ -55,15 +55,18 @@ def make_optimizer(model: torch.nn.Module, train_cfg) -> torch.optim.Optimizer:
 
 def training_step(model: GPT, x: torch.Tensor, y: torch.Tensor, optimizer: Callable[[], torch.optim.Optimizer],
                   saved_tensors: str = "default", where: Optional[dict] = None,
-                  after_backward: Optional[Callable[[], None]] = None) -> torch.Tensor:
+                  after_backward: Optional[Callable[[], None]] = None, explained: bool = False) -> torch.Tensor:
     """One step: forward and backward under the saved-tensor mode, then the optimizer; returns the loss.
 
     optimizer: called once the gradients exist, so it may build the optimizer on first use.
+    explained: forward and backward run under autograd_doctor.explain(), so a version error also names the
+    lines that changed the saved tensor. The optimizer stays outside: it runs after the backward, when this
+    step's graph is gone, and it makes most of a step's torch calls (on the CPU it halves explain's cost).
     where: where["phase"] is kept at forward | backward | optimizer, and where["loss"] holds the loss once the
     forward made it, so a caller can say where a failure hit and what the forward had computed.
     """
     where = {} if where is None else where
-    with saved_tensors_context(saved_tensors):
+    with saved_tensors_context(saved_tensors), (explain() if explained else contextlib.nullcontext()):
         where["phase"] = "forward"
         loss = where["loss"] = model(x, y)[1]
         where["phase"] = "backward"
@@ -150,7 +153,6 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
 
         batches = torch.Generator().manual_seed(cfg.seed)
         with torch.autograd.set_detect_anomaly(cfg.detect_anomaly, check_nan=False), \
-                (explain() if cfg.explain else contextlib.nullcontext()), \
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for step in range(cfg.train.steps):
@@ -158,7 +160,7 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
                 x, y = result.last_batch = splits.batch(batches, cfg.train.batch_size)
                 loss = training_step(model, x, y, get_optimizer, cfg.saved_tensors, where,
                                      (lambda: run.save_grads(step, model)) if run and step in cfg.train.grad_steps
-                                     else None)
+                                     else None, cfg.explain)
                 record = {"step": step, "loss": loss.item(),
                           "tokens_per_s": tokens_per_step / (time.perf_counter() - step_start)}
                 if step == 0 or (step + 1) % cfg.train.eval_every == 0 or step + 1 == cfg.train.steps:

@@ -57,12 +57,14 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
         "bench header": "| figure | measured | target | | detail |", "met": "met", "missed": "**missed**",
         "lint header": "| code | version | files | lines | high | medium | low |",
         "phases header": "| seconds, medians of {rounds} | device=cpu | device=auto | cpu, 2 cores | auto, 2 cores |",
-        "phases": {"whole command": "whole command", "imports and setup": "imports and setup", "training": "training",
-                   "step 0 (builds the optimizer)": "step 0 (builds the optimizer)", "steps 1 on": "steps 1 on",
+        "phases": {"whole command": "whole command", "imports and setup": "imports and setup",
+                   "training": "training", "step 0 (builds the optimizer)": "step 0 (builds the optimizer)",
+                   "steps 1 on": "steps 1 on",
                    "evaluations and records": "evaluations and records", "report": "report", "exit": "exit"},
-        "step line": "One step (medians of 50 after warm-up): {cpu:.1f} ms on the CPU, {cuda:.1f} ms on CUDA, where it "
-                     "launches {kernels:.0f} kernels and the GPU is busy {busy:.2f} ms; under `explain()` {cpu_x:.1f} ms and "
-                     "{cuda_x:.1f} ms. `import torch._dynamo`, which `torch.optim` does at its first use: {dynamo} s.",
+        "step line": "One step (medians of 50 after warm-up): {cpu:.1f} ms on the CPU, {cuda:.1f} ms on CUDA, where "
+                     "it launches {kernels:.0f} kernels and the GPU is busy {busy:.2f} ms; with the whole step under "
+                     "`explain()`, {cpu_x:.1f} ms and {cuda_x:.1f} ms. `import torch._dynamo`, which `torch.optim` "
+                     "does at its first use: {dynamo} s.",
         "cached": "Output cached in `{path}`: torch {torch}, {machine}, measured by `{command}`.",
         "safe": "safe", "loud": "loud", "silent": "silent",
         "step-0 gradients": "step-0 gradients", "step-1 gradients": "step-1 gradients", "logits": "logits",
@@ -82,9 +84,10 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
                    "training": "entrenamiento", "step 0 (builds the optimizer)": "paso 0 (crea el optimizador)",
                    "steps 1 on": "pasos 1 en adelante", "evaluations and records": "evaluaciones y registros",
                    "report": "informe", "exit": "salida del proceso"},
-        "step line": "Un paso (medianas de 50 tras el calentamiento): {cpu:.1f} ms en la CPU, {cuda:.1f} ms en CUDA, donde "
-                     "lanza {kernels:.0f} kernels y la GPU trabaja {busy:.2f} ms; con `explain()`, {cpu_x:.1f} ms y {cuda_x:.1f} ms. "
-                     "`import torch._dynamo`, que `torch.optim` hace la primera vez que se usa: {dynamo} s.",
+        "step line": "Un paso (medianas de 50 tras el calentamiento): {cpu:.1f} ms en la CPU, {cuda:.1f} ms en CUDA, "
+                     "donde lanza {kernels:.0f} kernels y la GPU trabaja {busy:.2f} ms; con el paso entero bajo "
+                     "`explain()`, {cpu_x:.1f} ms y {cuda_x:.1f} ms. `import torch._dynamo`, que `torch.optim` hace "
+                     "la primera vez que se usa: {dynamo} s.",
         "cached": "Salida guardada en `{path}`: torch {torch}, {machine}, medida con `{command}`.",
         "safe": "seguro", "loud": "con error explícito", "silent": "silencioso",
         "step-0 gradients": "gradientes del paso 0", "step-1 gradients": "gradientes del paso 1", "logits": "logits",
