@@ -62,7 +62,8 @@ def timed_command(device: str, cores: str = "") -> dict:
         run = next(Path(out).glob("*/summary.json")).parent
         summary = json.loads((run / "summary.json").read_text())
         steps = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    step_s = [64 * 12 / m["tokens_per_s"] for m in steps]  # the default B * T tokens per step
+    cfg = compose_config([])
+    step_s = [cfg.train.batch_size * cfg.data.block_size / m["tokens_per_s"] for m in steps]  # B*T tokens a step
     return {"whole command": total, "imports and setup": marks["train from"],
             "training": marks["train to"] - marks["train from"], "step 0 (builds the optimizer)": step_s[0],
             "steps 1 on": sum(step_s[1:]),
