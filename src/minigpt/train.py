@@ -61,7 +61,7 @@ def training_step(model: GPT, x: torch.Tensor, y: torch.Tensor, optimizer: Calla
     optimizer: called once the gradients exist, so it may build the optimizer on first use.
     explained: forward and backward run under autograd_doctor.explain(), so a version error also names the
     lines that changed the saved tensor. The optimizer stays outside: it runs after the backward, when this
-    step's graph is gone, and it makes most of a step's torch calls (on the CPU it halves explain's cost).
+    step's graph is gone, and it makes most of a step's torch calls.
     where: where["phase"] is kept at forward | backward | optimizer, and where["loss"] holds the loss once the
     forward made it, so a caller can say where a failure hit and what the forward had computed.
     """
@@ -160,7 +160,7 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
                 x, y = result.last_batch = splits.batch(batches, cfg.train.batch_size)
                 loss = training_step(model, x, y, get_optimizer, cfg.saved_tensors, where,
                                      (lambda: run.save_grads(step, model)) if run and step in cfg.train.grad_steps
-                                     else None, cfg.explain)
+                                     else None, explained=cfg.explain)
                 record = {"step": step, "loss": loss.item(),
                           "tokens_per_s": tokens_per_step / (time.perf_counter() - step_start)}
                 if step == 0 or (step + 1) % cfg.train.eval_every == 0 or step + 1 == cfg.train.steps:
