@@ -119,6 +119,12 @@ def step_parts(device: torch.device) -> dict:
     return {k: round(v, 3) for k, v in parts.items()}
 
 
+def current_commit() -> str:
+    """The commit measured (the working tree may differ from it; `git status` before measuring)."""
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
 def seconds_to_import(module: str) -> float:
     """`import module` after `import torch`, in a fresh process."""
     code = f"import time, torch; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
@@ -152,7 +158,7 @@ def main() -> None:
                                   f"{auto['training']:.1f} s vs {cpu['training']:.1f} s, medians of {ROUNDS}"})
     report = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-              "command": "just bench-cuda", "rounds": ROUNDS, "figures": figures, "commands_s": commands,
+              "command": "just bench-cuda", "commit": current_commit(), "rounds": ROUNDS, "figures": figures, "commands_s": commands,
               "import torch._dynamo s": round(statistics.median(seconds_to_import("torch._dynamo")
                                                                 for _ in range(ROUNDS)), 2),
               "steps": {"cpu": step_parts(torch.device("cpu")), "cuda": step_parts(torch.device("cuda"))}}

@@ -290,7 +290,7 @@ def cuda_figures_block(lang: str = "en") -> str:
     data, words = json.loads(CUDA_FIGURES.read_text()), TEXT[lang]
     runs, steps = data["commands_s"], data["steps"]
     lines = [f"torch {data['torch']}, {data['gpu']}, {data['machine']}, {words['measured by'].lower()} "
-             f"`{data['command']}`", "", *figures_table(data["figures"], words), "",
+             f"`{data['command']}` (commit {data['commit']})", "", *figures_table(data["figures"], words), "",
              words["phases header"].format(rounds=data["rounds"]), "|---|---:|---:|---:|---:|"]
     for key, name in words["phases"].items():
         lines.append(f"| {name} | " + " | ".join(f"{runs[s][key]:.2f}" for s in
