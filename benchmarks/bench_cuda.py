@@ -47,6 +47,8 @@ from minigpt.lab.compose import compose_config  # noqa: E402
 from minigpt.model import build_model  # noqa: E402
 from minigpt.train import evaluate, make_optimizer, training_step  # noqa: E402
 
+DEFAULT = compose_config([])  # the default run's config: what the command trains, composed once
+
 
 def timed_command(device: str, cores: str = "") -> dict:
     """The default training command with `device`, process start to exit, in phases (seconds)."""
@@ -62,8 +64,8 @@ def timed_command(device: str, cores: str = "") -> dict:
         run = next(Path(out).glob("*/summary.json")).parent
         summary = json.loads((run / "summary.json").read_text())
         steps = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    cfg = compose_config([])
-    step_s = [cfg.train.batch_size * cfg.data.block_size / m["tokens_per_s"] for m in steps]  # B*T tokens a step
+    tokens_per_step = DEFAULT.train.batch_size * DEFAULT.data.block_size
+    step_s = [tokens_per_step / m["tokens_per_s"] for m in steps]
     return {"whole command": total, "imports and setup": marks["train from"],
             "training": marks["train to"] - marks["train from"], "step 0 (builds the optimizer)": step_s[0],
             "steps 1 on": sum(step_s[1:]),
@@ -92,7 +94,7 @@ def median_ms(work, device: torch.device, repeats: int = 50, warmup: int = 5) ->
 
 def step_parts(device: torch.device) -> dict:
     """One default training step on `device` (milliseconds, medians of 50), and on CUDA what the GPU does."""
-    cfg = compose_config([])
+    cfg = DEFAULT
     torch.manual_seed(0)
     splits = make_splits(cfg.data, cfg.seed).to(device)
     model = build_model(cfg, len(splits.vocab)).to(device)
