@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograd_doctor.saved_tensors import VERSION_ERROR
+from autograd_doctor._saved_tensors import VERSION_ERROR
 from minigpt.attention import CausalSelfAttention
 from minigpt.train import pick_device
 from tests.conftest import TINY

@@ -10,8 +10,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 
 from autograd_doctor import diagnose_forward
-from autograd_doctor.picture import draw
-from autograd_doctor.render import PICTURE_LEGEND, picture_graph, write_graph_files
+from autograd_doctor._picture import draw
+from autograd_doctor._render import PICTURE_LEGEND, picture_graph, write_graph_files
 from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.model import build_model
 

@@ -14,8 +14,7 @@ from typing import Callable, Optional
 
 import torch
 
-from autograd_doctor.explain import explain, split_explanation
-from autograd_doctor.saved_tensors import saved_tensors_context
+from autograd_doctor import doctor_notes, explain, saved_tensors_context
 from minigpt.config import ConfigError, Device
 from minigpt.data import Splits, make_splits
 from minigpt.model import GPT, build_model
@@ -182,9 +181,9 @@ def train(cfg, run: Optional[RunDir] = None, on_step: Optional[Callable[[int, di
     except (Exception, KeyboardInterrupt) as e:  # any failure: record it verbatim, then report it
         result.status = "interrupted" if isinstance(e, KeyboardInterrupt) else "crashed"
         result.error = e
-        message, doctor = split_explanation(str(e))  # PyTorch's words verbatim; the doctor's lines apart
         summary.update({"failed_step": summary["steps_completed"], "failed_in": where["phase"],
-                        "error_type": type(e).__name__, "error_message": message, "doctor_explanation": doctor,
+                        "error_type": type(e).__name__, "error_message": str(e),  # PyTorch's words verbatim
+                        "doctor_explanation": doctor_notes(e),  # the doctor's lines: the error's notes
                         "python_traceback": traceback.format_exc(),
                         "forward_traceback": forward_traceback(caught),
                         "loss_before_failure": None if where["loss"] is None else where["loss"].item()})

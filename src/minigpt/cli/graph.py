@@ -10,10 +10,9 @@ from rich.console import Console
 
 from minigpt.cli.common import arguments_or_help, config_or_fail, fail
 from minigpt.data import make_splits
-from autograd_doctor.doctor import DoctorReport
+from autograd_doctor import DoctorReport, region_nodes, rich_tree, write_graph_files
 from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.model import build_model
-from autograd_doctor.render import region_nodes, rich_tree, write_graph_files
 from minigpt.runs import CONFIG, SUMMARY, RunError, fresh_dir, write_json
 
 PROGRAM = "phase-25-graph"

@@ -20,8 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from autograd_doctor.doctor import project_frames
-from autograd_doctor.saved_tensors import VERSION_ERROR
+from autograd_doctor import VERSION_ERROR, project_frames, write_graph_files
 from minigpt.cli.common import UsageError, check_command_line, fail, split_command_line, swept_keys
 from minigpt.cli.sweep_report import planned_jobs
 from minigpt.config import ConfigError, Phase25Config, default_run_name, memory_note
@@ -29,7 +28,6 @@ from minigpt.data import Splits, make_splits
 from minigpt.lab.compose import CONFIG_DIR, register_configs
 from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.lab.sweep import job_name
-from autograd_doctor.render import write_graph_files
 from minigpt.runs import CURVES, RunDir, RunError
 from minigpt.train import TrainResult, pick_device, train
 

@@ -17,7 +17,7 @@ from typing import Callable, Optional
 import torch
 
 import minigpt.model
-from autograd_doctor.saved_tensors import is_version_error
+from autograd_doctor import is_version_error
 from minigpt.lab.exercise_kit import REFERENCE, TINY, Verdict, course_with, say, tiny_data, tiny_gpt
 from minigpt.lab.matrix import relative_error
 from minigpt.lab.rounding import rounding_bound

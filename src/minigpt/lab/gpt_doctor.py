@@ -4,8 +4,7 @@ from typing import Optional
 
 import torch
 
-from autograd_doctor.doctor import DoctorReport, Region, diagnose_forward
-from autograd_doctor.saved_tensors import saved_tensors_context
+from autograd_doctor import DoctorReport, Region, diagnose_forward, saved_tensors_context
 
 
 def diagnose_model(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, saved_tensors: str = "default",

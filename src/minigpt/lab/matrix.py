@@ -22,11 +22,10 @@ from minigpt.attention import CausalSelfAttention
 from minigpt.block import Block
 from minigpt.config import LayerNormKind
 from minigpt.data import make_splits
-from autograd_doctor.doctor import diagnose_forward
+from autograd_doctor import diagnose_forward, is_version_error
 from minigpt.feed_forward import FeedForward
 from minigpt.lab.rounding import rounding_bound
 from minigpt.model import GPT, build_model
-from autograd_doctor.saved_tensors import is_version_error
 
 
 

@@ -2,13 +2,13 @@
 
 import textwrap
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from rich.text import Text
-from rich.tree import Tree
+from autograd_doctor._doctor import UNTRACED, Region, DoctorReport, NodeReport, SavedSlot, bumped_phrase
+from autograd_doctor._picture import BROKEN_FILL, UNVERIFIABLE_FILL, Arrow, Box, draw, save
 
-from autograd_doctor.doctor import UNTRACED, Region, DoctorReport, NodeReport, SavedSlot, bumped_phrase
-from autograd_doctor.picture import BROKEN_FILL, UNVERIFIABLE_FILL, Arrow, Box, draw, save
+if TYPE_CHECKING:
+    from rich.tree import Tree
 
 WRAP = 46  # characters per line in a picture's box
 PICTURE_LEGEND = ("red: a saved tensor an in-place op changed after it was saved (backward will raise there),\n"
@@ -70,13 +70,15 @@ def region_nodes(report: DoctorReport, region: Region) -> list[int]:
     return order
 
 
-def rich_tree(report: DoctorReport, root: int, stop: frozenset[int] = frozenset(), title: str = "") -> Tree:
+def rich_tree(report: DoctorReport, root: int, stop: frozenset[int] = frozenset(), title: str = "") -> "Tree":
     """The backward graph from node `root` as a tree. Chains of plumbing nodes share one line; a node
-    met twice is referred back to; parameters are one line each."""
+    met twice is referred back to; parameters are one line each. Needs rich (the `rich` extra)."""
+    from rich.text import Text  # rich only when a tree is drawn: the doctor itself needs torch alone
+    from rich.tree import Tree
     tree = Tree(Text(title or "backward graph", style="bold"))
     shown: set[int] = set()
 
-    def add(parent: Tree, i: int) -> None:
+    def add(parent: "Tree", i: int) -> None:
         chain = []
         while is_plumbing(report.nodes[i]) and i not in stop and i not in shown:
             shown.add(i)

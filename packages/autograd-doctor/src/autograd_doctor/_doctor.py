@@ -16,8 +16,9 @@ from typing import Callable, Iterator, Mapping, Optional
 import torch
 
 import autograd_doctor._torch_internals as internals
-from autograd_doctor.tracer import (NOT_OURS, CreationSites, InplaceEvent, InplaceTracer, index_by_storage,
-                                    relative, storage_key)
+from autograd_doctor._events import EventLog, InplaceEvent
+from autograd_doctor._sites import NOT_OURS, relative
+from autograd_doctor._tracer import CreationSites, InplaceTracer
 
 VERSIONS = re.compile(r"is at version (\d+); expected version (\d+) instead")
 FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)\n\s*(?P<code>.*)')
@@ -29,7 +30,9 @@ CHECKPOINT_REASON = ("torch.utils.checkpoint (non-reentrant) hides this save: ba
 COMPILED_REASON = ("compiled by torch.compile: the compiled graph's saves escape the version check (inductor "
                    "skips it for a saved view of a graph input), so an in-place change after the compiled "
                    "forward can give wrong gradients with no error")
-UNTRACED = "an op the tracer did not see (unknown)"
+UNTRACED = "an op the tracer did not see or no longer keeps (unknown)"
+COPY_SLICES_REASON = ("an in-place op on a view: CopySlices wraps that op's backward node, whose saved tensors no "
+                      "Python API reaches")
 
 
 @dataclass
@@ -165,20 +168,30 @@ def check_loss(loss) -> None:
 class Diagnosis:
     """What a walk joins with: the traced events by storage, node creation sites, parameter names."""
 
-    events: Optional[list[InplaceEvent]] = None
+    events: Optional[list[InplaceEvent]] = None  # None when the forward was not traced
     sites: Optional[CreationSites] = None
     names_by_id: dict = field(default_factory=dict)
-    by_storage: dict = field(init=False)
     checkpoints: dict = field(default_factory=dict)  # checkpoint frame -> (reason, ops that changed its inputs)
     skip_freed: bool = False  # after a failed backward: slots already released are skipped, not errors
+    logs: list[EventLog] = field(default_factory=list)  # where events are joined by storage (built from events)
 
     def __post_init__(self):
-        self.by_storage = index_by_storage(self.events or [])
+        if not self.logs and self.events is not None:
+            log = EventLog()
+            for event in self.events:
+                log.add(event)
+            self.logs = [log]
 
     def on_storage(self, tensor: torch.Tensor) -> list[InplaceEvent]:
         """The traced in-place events on `tensor`'s storage, in the order they ran."""
-        key = storage_key(tensor)
-        return self.by_storage.get(key, []) if key is not None else []
+        found = [e for log in self.logs for e in log.on_storage(tensor)]
+        return sorted(found, key=lambda e: e.order) if len(self.logs) > 1 else found
+
+    def op_that_made(self, node) -> Optional[InplaceEvent]:
+        """The traced in-place op whose run created `node` (a CopySlices), by sequence numbers."""
+        nr = internals.sequence_nr(node)
+        return next((e for e in self.events or [] if e.nodes_end is not None and e.newest_node_nr is not None
+                     and e.newest_node_nr < nr < e.nodes_end), None)
 
 
 def diagnose(loss: torch.Tensor, inplace_events: Optional[list[InplaceEvent]] = None,
@@ -253,7 +266,9 @@ def inspect_node(i: int, fn, index: dict, diagnosis: Diagnosis) -> NodeReport:
         elif raw is not None:
             slots.append(check_slot(name, raw, lambda name=name: internals.unpack_slot(fn, name), diagnosis))
     slots = [s for s in slots if s is not None]
-    if internals.is_compiled_region(fn):
+    if internals.is_copy_slices(fn):
+        slots.append(copy_slices_slot(fn, diagnosis))
+    elif internals.is_compiled_region(fn):
         slots = compiled_region_slots(fn, slots, diagnosis)
     elif internals.is_custom_function(fn):
         slots += ctx_attribute_slots(fn, diagnosis)
@@ -362,6 +377,23 @@ def compiled_region_slots(fn, slots: list[SavedSlot], diagnosis: Diagnosis) -> l
             slot.status, slot.message = "unverifiable", COMPILED_REASON
             slot.changed_by = ops_after(fn, tensor, diagnosis) if tensor is not None else []
     return [slot for slot, _ in pairs]
+
+
+def copy_slices_slot(fn, diagnosis: Diagnosis) -> SavedSlot:
+    """A CopySlices node hides the backward node of the in-place op on a view that made it. Its saves are proven
+    untouched only when the forward was traced and nothing wrote that memory after the op; else unverifiable,
+    naming the op and every later write."""
+    made_by = diagnosis.op_that_made(fn)
+    if made_by is None:
+        why = "the forward was not traced" if diagnosis.events is None else "the op that made it was not traced"
+        return SavedSlot("wrapped node", None, "unverifiable", message=f"{COPY_SLICES_REASON}; {why}")
+    later = [e for log in diagnosis.logs for e in log.by_key.get(made_by.key or 0, ())
+             if e.order > made_by.order and not e.via_data]
+    if not later:
+        return SavedSlot(f"wrapped node of {made_by.op}", made_by.shape, "ok")
+    return SavedSlot(f"wrapped node of {made_by}", made_by.shape, "unverifiable",
+                     message=f"{COPY_SLICES_REASON}; that memory was written again after {made_by.op}, so backward "
+                             f"may raise there", changed_by=sorted(later, key=lambda e: e.order))
 
 
 def ops_after(fn, tensor: torch.Tensor, diagnosis: Diagnosis) -> list[InplaceEvent]:

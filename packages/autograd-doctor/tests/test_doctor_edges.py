@@ -9,8 +9,8 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from autograd_doctor.doctor import CHECKPOINT_REASON, COMPILED_REASON, UNTRACED, diagnose, diagnose_forward
-from autograd_doctor.tracer import trace_inplace
+from autograd_doctor._doctor import CHECKPOINT_REASON, COMPILED_REASON, UNTRACED, diagnose, diagnose_forward
+from autograd_doctor._tracer import trace_inplace
 
 
 def line_of(function, needle: str) -> str:

@@ -116,6 +116,12 @@ def is_reentrant_checkpoint(node) -> bool:
     return cls is not None and cls.__module__ == "torch.utils.checkpoint" and cls.__name__ == "CheckpointFunction"
 
 
+def is_copy_slices(node) -> bool:
+    """An in-place op on a view: CopySlices keeps the op's own backward node as a C++ member (`fn`, in
+    torch/csrc/autograd/functions/tensor.h) with no Python binding, so that node's saves cannot be read."""
+    return node.name() == "CopySlices"
+
+
 def is_compiled_region(node) -> bool:
     """A torch.compile (AOTAutograd) region: one node named CompiledFunctionBackward stands for its whole
     backward graph, and its saves are the compiled graph's, some kept outside the check."""
@@ -138,3 +144,18 @@ def checkpoint_inputs(hook) -> Optional[tuple[object, list]]:
     frame = hook.__closure__[code.co_freevars.index("frame")].cell_contents
     saved = [arg for arg in getattr(frame, "saved_args", []) if hasattr(arg, "unpack") and hasattr(arg, "data")]
     return frame, saved
+
+
+def run_backward(tensors, grad_tensors=None, retain_graph: Optional[bool] = None, create_graph: bool = False,
+                 inputs=None) -> None:
+    """`torch.autograd.backward` past its torch-function dispatch, so the engine runs with the caller's function
+    modes on the stack: a mode that handles `backward` is popped while it does, and the public function would
+    dispatch to it again rather than run. Mirrors torch/autograd/__init__.py's body after that check."""
+    from torch.autograd import _make_grads, _tensor_or_tensors_to_tuple
+    from torch.autograd.graph import _engine_run_backward
+
+    tensors = (tensors,) if isinstance(tensors, torch.Tensor) else tuple(tensors)
+    inputs = (inputs,) if isinstance(inputs, torch.Tensor) else tuple(inputs) if inputs is not None else ()
+    grads = _make_grads(tensors, _tensor_or_tensors_to_tuple(grad_tensors, len(tensors)), is_grads_batched=False)
+    _engine_run_backward(tensors, grads, create_graph if retain_graph is None else retain_graph, create_graph, inputs,
+                         allow_unreachable=True, accumulate_grad=True)

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """A static lint for in-place tensor operations, on the syntax tree (not on text, so strings and comments
 never match). It cannot know types, nor which tensors a graph saved: it lists candidates, each with a
 severity that says what it does know, and the doctor (`diagnose_forward`) gives the verdict.
@@ -18,11 +19,16 @@ Safe context (reported apart, not findings): torch.no_grad() / torch.inference_m
 check), `step` methods of optimizer classes, forward/backward of autograd.Function classes, torch.nn.init
 functions. A line is reported once, with its
 highest severity. Silence one line with `# lint: allow[inplace] <reason>`.
+
+This file needs the standard library alone: the pre-commit hook (`.pre-commit-hooks.yaml` at the repository's
+root) runs it as a script, with no torch to install.
 """
 
 import ast
 import re
+import sys
 import tokenize
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
@@ -241,10 +247,10 @@ def own_nodes(scope: ast.AST) -> list[ast.AST]:
     return nodes
 
 
-def assignments(scope: ast.AST) -> dict[str, list[tuple[int, str]]]:
-    """Every name assigned in `scope` (not in the functions it defines): (line, value_kind) in source order. A loop over
+def assignments(scope: ast.AST) -> dict[str, list[tuple[tuple[int, int], str]]]:
+    """Every name assigned in `scope` (not in the functions it defines): ((line, column), value_kind) in source order. A loop over
     range() gives a plain name; any other loop target, an unknown one."""
-    found: dict[str, list[tuple[int, str]]] = {}
+    found: dict[str, list[tuple[tuple[int, int], str]]] = {}
     for node in own_nodes(scope):
         pairs: list[tuple[ast.AST, str]] = []
         if isinstance(node, ast.Assign):
@@ -263,7 +269,7 @@ def assignments(scope: ast.AST) -> dict[str, list[tuple[int, str]]]:
             pairs += [(t, kind) for t in (node.target.elts if isinstance(node.target, ast.Tuple) else [node.target])]
         for target, kind in pairs:
             if isinstance(target, ast.Name):
-                found.setdefault(target.id, []).append((node.lineno, kind))
+                found.setdefault(target.id, []).append(((node.lineno, node.col_offset), kind))
     return {name: sorted(kinds) for name, kinds in found.items()}
 
 
@@ -290,10 +296,12 @@ class InplaceVisitor(ast.NodeVisitor):
         self.scopes.append(assignments(node))
         self.generic_visit(node)
 
-    def origin(self, name: Optional[str], line: int) -> tuple[str, int]:
-        """The kind and line of the latest assignment to `name` before `line` in the current function."""
-        before = [(at, kind) for at, kind in self.scopes[-1].get(name, []) if at < line] if name else []
-        return (before[-1][1], before[-1][0]) if before else ("unknown", 0)
+    def origin(self, name: Optional[str], node: ast.AST) -> tuple[str, int]:
+        """The kind and line of the latest assignment to `name` before `node` in the current function (an earlier
+        statement of the same line counts: `y = torch.sigmoid(x); y *= 2`)."""
+        here = (node.lineno, node.col_offset)
+        before = [(at, kind) for at, kind in self.scopes[-1].get(name, []) if at < here] if name else []
+        return (before[-1][1], before[-1][0][0]) if before else ("unknown", 0)
 
     def is_plain_name(self, name: Optional[str]) -> bool:
         """Every assignment in the function gives `name` a plain value (a counter, a list, a string)."""
@@ -304,7 +312,7 @@ class InplaceVisitor(ast.NodeVisitor):
             severity: Optional[str] = None) -> None:
         """Record an in-place write `what` into local `name`; its severity and safety follow from where `name`
         was computed, unless `severity` is given."""
-        kind, at = self.origin(name, node.lineno)
+        kind, at = self.origin(name, node)
         message = what
         if severity is None:
             if kind.startswith("saves_output:"):
@@ -381,7 +389,7 @@ class InplaceVisitor(ast.NodeVisitor):
         for keyword in node.keywords:
             if keyword.arg == "inplace" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True:
                 name = root_name(node.args[0]) if node.args else None
-                high = self.origin(name, node.lineno)[0].startswith("saves_output:")
+                high = self.origin(name, node)[0].startswith("saves_output:")
                 self.hit(keyword.value, "INP003", f"inplace=True in {dotted(node.func) or 'a call'}(): writes its "
                                                   f"input", name, None if high else "low")
         self.generic_visit(node)
@@ -390,7 +398,7 @@ class InplaceVisitor(ast.NodeVisitor):
         """h += x on what may be a tensor (through .data: INP004)."""
         operator = type(node.op).__name__
         name = root_name(node.target)
-        kind = self.origin(name, node.lineno)[0]
+        kind = self.origin(name, node)[0]
         if through_data(node.target):
             self.hit(node, "INP004", f"augmented assignment ({operator}) through .data: autograd never sees it",
                      severity="medium")
@@ -417,7 +425,7 @@ class InplaceVisitor(ast.NodeVisitor):
         """buf[:, :8] = v, buf[mask] = v: flagged when the index is a tensor's (a slice, a tuple, a mask) and buf is
         not a plain list, or buf is the output of an op that saves it; a key (d[k] = v) is a dict's."""
         name = root_name(target)
-        kind = self.origin(name, target.lineno)[0]
+        kind = self.origin(name, target)[0]
         index = target.slice
         tensor_index = not isinstance(index, (ast.Name, ast.Constant, ast.Attribute, ast.JoinedStr)) or (
             isinstance(index, ast.Constant) and index.value is Ellipsis)
@@ -427,3 +435,34 @@ class InplaceVisitor(ast.NodeVisitor):
         elif kind.startswith("saves_output:") or (tensor_index and not self.is_plain_name(name)):
             self.hit(target, "INP005", f"slice assignment into {name or dotted(target.value) or 'an expression'}, "
                                        f"in place if it is a tensor", name)
+
+
+def lint_command(paths: list[str], quiet: bool = False, program: str = "autograd-doctor lint") -> int:
+    """Print every finding under `paths`, the safe contexts unless `quiet`, then a count; exit status 0 no
+    findings, 1 findings, 2 a missing path or an unreadable file (named on stderr; the others are still linted)."""
+    try:
+        report = lint_report(paths)
+    except FileNotFoundError as e:
+        print(f"{program}: no file or directory '{e}'; give .py files or directories that exist", file=sys.stderr)
+        return 2
+    for finding in report.findings:
+        print(finding)
+    if not quiet and report.safe + report.allowed:
+        print("not findings (safe context, or allowed by a pragma with its reason):")
+        for info in report.safe + report.allowed:
+            print(f"  {info}")
+    for line in report.unreadable:
+        print(f"{program}: error: {line}", file=sys.stderr)
+    severities = Counter(f.severity for f in report.findings)
+    counts = ", ".join(f"{severities[s]} {s}" for s in SEVERITY_RANK)
+    print(f"{len(report.findings)} findings ({counts}), {len(report.safe)} in safe contexts, {len(report.allowed)} "
+          f"allowed by pragma, in {report.files} files; the doctor gives the verdict")
+    return 2 if report.unreadable else 1 if report.findings else 0
+
+
+if __name__ == "__main__":  # the pre-commit hook: `_lint.py [--quiet] FILES...`
+    arguments = sys.argv[1:]
+    if not [a for a in arguments if a != "--quiet"]:
+        print("autograd-doctor lint: no file given (usage: _lint.py [--quiet] FILES...)", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(lint_command([a for a in arguments if a != "--quiet"], "--quiet" in arguments, "autograd-doctor lint"))

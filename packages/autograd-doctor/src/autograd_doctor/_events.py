@@ -1,0 +1,128 @@
+"""In-place events, and the log that keeps them for as long as a live graph can still need them.
+
+An event is indexed by the storage it changed. It holds that storage weakly: a graph that saved a tensor keeps
+its storage alive, so an event whose storage is gone can explain nothing and is dropped; and a new storage at a
+freed one's address is never joined with the old one's events. A log can keep only the newest events of each
+storage (the explain log keeps 1024 per storage for ops, 8 per parameter for optimizer steps), so a parameter
+stepped every iteration costs a bounded amount: older changes are reported as not kept, never guessed.
+"""
+
+import itertools
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
+
+import torch
+from torch.multiprocessing.reductions import StorageWeakRef
+
+if TYPE_CHECKING:
+    from autograd_doctor._steps import OptimizerStep
+
+next_order = itertools.count().__next__  # events of several logs merge back into the order they ran
+
+
+@dataclass(eq=False, repr=False)  # two events are the same only if they are the same op run
+class InplaceEvent:
+    """One in-place change to a tensor's memory: an op (or a write through `.data`), or an optimizer step."""
+
+    op: str  # "add_", "relu(inplace=True)", "__setitem__", "data.add_", "Adam.step()"
+    shape: tuple[int, ...]
+    version_before: int
+    version_after: int
+    site: str  # the op's frame: the first outside torch and this package, "src/minigpt/block.py:24"
+    # Whether autograd recorded the op (grad mode on, and the tensor has history): False for optimizer steps,
+    # nn.init, anything under no_grad / inference_mode, and writes to tensors with no history.
+    in_graph: bool
+    via_data: bool = False  # through `.data`: its own version counter, invisible to autograd
+    # The newest node's sequence number before the op ran (nodes numbered up to it predate the op), and one past
+    # the last node the op made (a CopySlices among them, for an op on a view).
+    newest_node_nr: Optional[int] = None
+    nodes_end: Optional[int] = None
+    called_from: Optional[str] = None  # the user's own line, when the op's frame is a library's
+    module_ref: Optional[weakref.ref] = field(default=None, compare=False)  # the module that was running
+    module: Optional[str] = None  # its name once resolved: "critic.net.2 (ReLU(inplace=True), built at ...)"
+    during_backward: Optional[str] = None  # "the backward called at train.py:50", for an op run inside one
+    step: Optional["OptimizerStep"] = None  # the optimizer step that made this change
+    target: Optional[weakref.ref] = field(default=None, compare=False)  # a step's parameter, to name it
+    key: Optional[int] = field(default=None, compare=False)  # the storage's address
+    alive: Callable[[], bool] = field(default=lambda: False, compare=False)  # whether that storage still exists
+    order: int = field(default_factory=next_order, compare=False)
+
+    def __str__(self) -> str:
+        if self.step is not None:
+            return f"{self.step} changed it (v{self.version_before}->v{self.version_after})"
+        text = f"{self.op} at {self.site}"
+        if self.called_from:
+            text += f" (called from {self.called_from})"
+        if self.module:
+            text += f" in {self.module}"
+        if self.during_backward:
+            text += f", during {self.during_backward}"
+        return text
+
+    def __repr__(self) -> str:
+        return f"InplaceEvent({self})"
+
+
+def storage_key(tensor: torch.Tensor) -> Optional[int]:
+    """The address events are indexed by: the storage's data pointer (views share it), computed from the tensor's
+    own pointer so a lookup allocates no storage object. None for sparse, meta and empty tensors."""
+    if tensor.layout != torch.strided:
+        return None
+    try:
+        key = tensor.data_ptr() - tensor.storage_offset() * tensor.element_size()
+    except (NotImplementedError, RuntimeError):
+        return None
+    return key or None
+
+
+def liveness(tensor: torch.Tensor) -> Callable[[], bool]:
+    """A check that the tensor's storage still exists, holding it weakly (a parameter: the parameter itself)."""
+    if isinstance(tensor, torch.nn.Parameter):
+        ref = weakref.ref(tensor)
+        return lambda: ref() is not None
+    storage = StorageWeakRef(tensor.untyped_storage())
+    return lambda: not storage.expired()
+
+
+class EventLog:
+    """Events by storage, the newest `per_storage` of each (None: all), dropped when their storage is freed."""
+
+    def __init__(self, per_storage: Optional[int] = None) -> None:
+        self.by_key: dict[int, deque[InplaceEvent]] = {}
+        self.per_storage = per_storage
+        self.sweep_at = 1024  # sweep freed storages when the index has grown to this many keys
+
+    def add(self, event: InplaceEvent) -> None:
+        """Keep `event` under its storage (events with no storage join nothing and are not kept)."""
+        if event.key is None:
+            return
+        events = self.by_key.get(event.key)
+        if events is None or (events and not events[-1].alive()):  # a new storage at a freed one's address
+            events = self.by_key[event.key] = deque(maxlen=self.per_storage)
+            if len(self.by_key) >= self.sweep_at:
+                self.sweep()
+        events.append(event)
+
+    def on_storage(self, tensor: torch.Tensor) -> list[InplaceEvent]:
+        """The events on `tensor`'s storage, in the order they ran."""
+        key = storage_key(tensor)
+        events = self.by_key.get(key) if key is not None else None
+        return [e for e in events if e.alive()] if events else []
+
+    def sweep(self) -> None:
+        """Drop the events of storages that no longer exist: nothing can need them."""
+        self.by_key = {k: v for k, v in self.by_key.items() if v and v[-1].alive()}
+        self.sweep_at = max(1024, 2 * len(self.by_key))
+
+    def clear(self) -> None:
+        """Forget every event."""
+        self.by_key.clear()
+
+    def __iter__(self) -> Iterator[InplaceEvent]:
+        """Every kept event, in the order they ran."""
+        return iter(sorted((e for events in self.by_key.values() for e in events), key=lambda e: e.order))
+
+    def __len__(self) -> int:
+        return sum(map(len, self.by_key.values()))

@@ -1,0 +1,113 @@
+"""Modules in the user's terms: each root model by the name the user calls it by, every module by its path in that
+root ("critic1.net.2"), the module running when an op ran, and where a built-in module was constructed.
+
+PyTorch's global module hooks (`torch.nn.modules.module.register_module_forward_pre_hook`, its forward hook with
+`always_call=True`, and `register_module_module_registration_hook`) see every module of every model without
+touching the user's code. A module called while no other is running is a root; its name is the variable that
+holds it in the calling frame (`critic1(obs)`, `self.critic1(obs)`), else its class with a number.
+"""
+
+import sys
+import weakref
+from typing import Optional
+
+from torch import nn
+
+from autograd_doctor._sites import call_sites, user_frame
+
+
+class ModuleWatch:
+    """The global module hooks and what they learnt: roots with names, the running stack, construction sites."""
+
+    def __init__(self) -> None:
+        self.running: list[nn.Module] = []
+        self.roots: dict[int, tuple[weakref.ref, str]] = {}  # id -> (module, its name), in first-call order
+        self.built_at: "weakref.WeakKeyDictionary[nn.Module, str]" = weakref.WeakKeyDictionary()
+        self.handles: list = []
+        self.users = 0
+
+    def start(self) -> None:
+        """Install the hooks (nested starts share them)."""
+        self.users += 1
+        if self.users == 1:
+            hooks = nn.modules.module
+            self.handles = [hooks.register_module_forward_pre_hook(self.before_forward),
+                            hooks.register_module_forward_hook(self.after_forward, always_call=True),
+                            hooks.register_module_module_registration_hook(self.registered)]
+
+    def stop(self) -> None:
+        """Remove the hooks once the last user stops; what was learnt is kept."""
+        self.users -= 1
+        if self.users == 0:
+            for handle in self.handles:
+                handle.remove()
+            self.handles, self.running = [], []
+
+    def before_forward(self, module: nn.Module, args) -> None:
+        if not self.running and id(module) not in self.roots:
+            self.roots[id(module)] = (weakref.ref(module), self.root_name(module))
+        self.running.append(module)
+
+    def after_forward(self, module: nn.Module, args, output) -> None:
+        if self.running and self.running[-1] is module:
+            self.running.pop()
+
+    def registered(self, parent: nn.Module, name: str, child: Optional[nn.Module]):
+        if child is not None and child not in self.built_at:
+            op_site, user_site = call_sites(sys._getframe(1))
+            self.built_at[child] = user_site or op_site
+
+    def root_name(self, module: nn.Module) -> str:
+        """The variable that holds `module` where the user called it, or its class and a number."""
+        frame = user_frame(sys._getframe(2))
+        if frame is not None:
+            for name, value in frame.f_locals.items():
+                if value is module:
+                    return name
+            owner = frame.f_locals.get("self")
+            for name, value in (vars(owner).items() if hasattr(owner, "__dict__") else ()):
+                if value is module:
+                    return name
+        same = sum(1 for ref, _ in self.roots.values() if type(ref()) is type(module))
+        return f"{type(module).__name__}#{same + 1}"
+
+    def live_roots(self) -> list[tuple[nn.Module, str]]:
+        """The roots still alive, each with its name; two of one name get #1, #2."""
+        roots = [(ref(), name) for ref, name in self.roots.values()]
+        alive = [(m, name) for m, name in roots if m is not None]
+        inner = {id(sub) for m, _ in alive for sub in m.modules() if sub is not m}
+        alive = [(m, name) for m, name in alive if id(m) not in inner]  # a root later called inside another
+        names = [name for _, name in alive]
+        return [(m, f"{name}#{names[:k].count(name) + 1}" if names.count(name) > 1 else name)
+                for k, (m, name) in enumerate(alive)]
+
+    def current(self) -> Optional[nn.Module]:
+        """The innermost module running now."""
+        return self.running[-1] if self.running else None
+
+    def module_names(self) -> dict[int, str]:
+        """id(module) -> "critic1.net.2" for every module of every live root."""
+        names: dict[int, str] = {}
+        for root, root_name in self.live_roots():
+            for name, sub in root.named_modules():
+                names.setdefault(id(sub), f"{root_name}.{name}" if name else root_name)
+        return names
+
+    def parameter_names(self) -> dict[int, str]:
+        """id(parameter) -> "critic1.net.2.weight" for every parameter of every live root."""
+        names: dict[int, str] = {}
+        for root, root_name in self.live_roots():
+            for name, parameter in root.named_parameters():
+                names.setdefault(id(parameter), f"{root_name}.{name}")
+        return names
+
+    def describe(self, module: nn.Module, names: dict[int, str]) -> str:
+        """"critic1.net.2 (ReLU(inplace=True), built at model.py:12)"; a user's own module by its path alone."""
+        path = names.get(id(module), type(module).__name__)
+        if type(module).__module__.startswith("torch.nn"):  # a built-in: the user changes where it is built
+            built = self.built_at.get(module)
+            return f"{path} ({type(module).__name__}({module.extra_repr()}){', built at ' + built if built else ''})"
+        return path
+
+
+WATCH = ModuleWatch()

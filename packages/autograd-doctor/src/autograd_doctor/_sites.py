@@ -1,0 +1,93 @@
+"""Where a call came from, in the user's terms: the op's own frame, the user's frame, a notebook cell by its number.
+
+Two frames matter. The op's frame is the innermost one outside torch and this package: often the user's line,
+but inside a library (Lightning's precision plugin, a Hugging Face model) it is the library's. The user's frame
+is the innermost one outside torch, this package, the standard library and installed packages. When they
+differ, both are named.
+"""
+
+import functools
+import os
+import sys
+import sysconfig
+from pathlib import Path
+from types import FrameType
+from typing import Optional
+
+import torch
+
+TORCH_DIRS = tuple({str(Path(torch.__file__).parent) + os.sep, str(Path(torch.__file__).resolve().parent) + os.sep})
+PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+LIBRARY_DIRS = tuple({sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
+                      sysconfig.get_paths()["platlib"]})
+NOT_OPS = (*TORCH_DIRS, PACKAGE_DIR, "<frozen")
+NOT_OURS = (*NOT_OPS, *LIBRARY_DIRS)
+
+
+@functools.cache
+def is_ours(filename: str) -> bool:
+    """Whether a frame of this file is the user's: not torch, not this package, not stdlib or site-packages."""
+    return not filename.startswith(NOT_OURS)
+
+
+@functools.cache
+def is_op_frame(filename: str) -> bool:
+    """Whether a frame of this file can be an op's site: anything outside torch and this package."""
+    return not filename.startswith(NOT_OPS)
+
+
+def frame_site(frame: FrameType) -> str:
+    """"train.py:87", or "Cell In[3], line 8" for a notebook cell."""
+    return site_text(frame.f_code.co_filename, frame.f_lineno)
+
+
+def site_text(filename: str, line: int) -> str:
+    """A file and line as the user knows them: relative to the working directory, or a notebook cell."""
+    cell = notebook_cell(filename)
+    if cell is not None:
+        return f"Cell In[{cell}], line {line}"
+    return f"{relative(filename)}:{line}"
+
+
+def notebook_cell(filename: str) -> Optional[int]:
+    """The execution count of the IPython cell compiled under `filename` (ipykernel names cells
+    /tmp/ipykernel_<pid>/<hash>.py), read from IPython's own compiler map; None outside IPython."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    filename_map = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    return filename_map.get(filename) if isinstance(filename_map, dict) else None
+
+
+def call_sites(frame: Optional[FrameType]) -> tuple[str, Optional[str]]:
+    """(the op's site, the user's site when it is another frame) for the stack above `frame`."""
+    op_site = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if op_site is None and is_op_frame(filename):
+            op_site = frame_site(frame)
+        if is_ours(filename):
+            user = frame_site(frame)
+            return (op_site, None) if user == op_site else (op_site or user, user)
+        frame = frame.f_back
+    return op_site or "<unknown>", None
+
+
+def user_frame(frame: Optional[FrameType]) -> Optional[FrameType]:
+    """The innermost frame of the user's own code at or above `frame`."""
+    while frame is not None and not is_ours(frame.f_code.co_filename):
+        frame = frame.f_back
+    return frame
+
+
+def relative(filename: str) -> str:
+    """A path relative to the working directory when it is under it, else as given."""
+    return relative_to(filename, os.getcwd())
+
+
+@functools.cache  # every node's traceback repeats the same few files: resolve each once, not per frame
+def relative_to(filename: str, directory: str) -> str:
+    """`filename` relative to `directory` when it is under it, else as given."""
+    try:
+        return str(Path(filename).resolve().relative_to(directory))
+    except ValueError:
+        return filename

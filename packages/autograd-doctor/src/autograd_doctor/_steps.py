@@ -1,0 +1,117 @@
+"""Optimizer steps, recorded wherever they run: inside explain() or outside it, in the user's loop or a library's.
+
+PyTorch's global optimizer hooks (`torch.optim.optimizer.register_optimizer_step_pre_hook` and
+`..._post_hook`) run around every `step()` of every optimizer, with no change to the user's code and no
+wrapper to forget. The pre-hook reads each parameter's version counter; the post-hook records one event per
+parameter the step changed, with the optimizer's class, its variable name and the user's own call line, so a
+saved weight that a step changed is named in the user's terms.
+
+Fused steps (`fused=True` Adam, AdamW, SGD) write the parameters without bumping their version counters
+(measured on torch 2.13.0 CPU), so a graph that saved a weight before the step backpropagates through the new
+value with no error. While the watch is on, the post-hook bumps those versions itself
+(`torch.autograd.graph.increment_version`), as the for-loop and foreach steps do: PyTorch then raises its own
+error where it would compute silently wrong gradients.
+"""
+
+import sys
+import weakref
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
+
+from autograd_doctor._events import EventLog, InplaceEvent, liveness, storage_key
+from autograd_doctor._sites import call_sites, user_frame
+from autograd_doctor._tracer import STATE
+
+STEPS_PER_PARAMETER = 8  # steps kept per parameter: a graph alive across more steps than that is rare
+
+
+@dataclass(eq=False)
+class OptimizerStep:
+    """One `optimizer.step()` call: which optimizer, called where, and whether the doctor bumped its versions."""
+
+    optimizer: str  # the class: "Adam"
+    name: Optional[str]  # the variable the user called it through: "opt_d"
+    site: str  # the step call's frame: the first outside torch and this package
+    called_from: Optional[str]  # the user's own line, when `site` is a library's (Lightning's precision plugin)
+    fused: bool  # a fused step: the doctor bumped the versions PyTorch left as they were
+
+    def __str__(self) -> str:
+        name = f"{self.name}.step() ({self.optimizer}{', fused' if self.fused else ''})" if self.name else \
+            f"{self.optimizer}{'(fused=True)' if self.fused else ''}.step()"
+        where = f" at {self.site}" + (f" (called from {self.called_from})" if self.called_from else "")
+        return name + where
+
+
+class StepWatch:
+    """The global optimizer hooks and the step events they record into `log`."""
+
+    def __init__(self) -> None:
+        self.log = EventLog(per_storage=STEPS_PER_PARAMETER)
+        self.handles: list = []
+        self.before: dict[int, list[tuple[torch.Tensor, int]]] = {}
+
+    @property
+    def on(self) -> bool:
+        return bool(self.handles)
+
+    def start(self) -> None:
+        """Install the hooks, once per process; they stay until stop()."""
+        if not self.handles:
+            self.handles = [register_optimizer_step_pre_hook(self.before_step),
+                            register_optimizer_step_post_hook(self.after_step)]
+
+    def stop(self) -> None:
+        """Remove the hooks and forget the steps."""
+        for handle in self.handles:
+            handle.remove()
+        self.handles = []
+        self.log.clear()
+
+    def before_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+        STATE.in_step = 1  # not a count: a step that raised never ran its post-hook
+        self.before[id(optimizer)] = [(p, p._version) for group in optimizer.param_groups for p in group["params"]
+                                      if p.grad is not None]
+
+    def after_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+        STATE.in_step = 0
+        before = self.before.pop(id(optimizer), [])
+        fused = any(group.get("fused") for group in optimizer.param_groups)
+        if fused:  # fused kernels leave the version counters as they were: bump them as the others do
+            torch.autograd.graph.increment_version([p for p, _ in before])
+        frame = sys._getframe(1)
+        site, called_from = call_sites(frame)
+        step = OptimizerStep(type(optimizer).__name__, variable_name(optimizer, frame), site, called_from, fused)
+        for parameter, version in before:
+            if parameter._version != version:
+                self.log.add(InplaceEvent(
+                    op=f"{step.optimizer}.step()", shape=tuple(parameter.shape), version_before=version,
+                    version_after=parameter._version, site=site, in_graph=False, called_from=called_from, step=step,
+                    key=storage_key(parameter), alive=liveness(parameter), target=weakref.ref(parameter)))
+
+
+def variable_name(optimizer: torch.optim.Optimizer, frame) -> Optional[str]:
+    """The name the user's frame holds the optimizer under (`opt_d`, `self.opt_d`), or None."""
+    frame = user_frame(frame)
+    if frame is None:
+        return None
+    for name, value in frame.f_locals.items():
+        if value is optimizer:
+            return name
+    owner = frame.f_locals.get("self")
+    for name, value in (vars(owner).items() if hasattr(owner, "__dict__") else ()):
+        if value is optimizer:
+            return f"self.{name}"
+    return None
+
+
+STEPS = StepWatch()
+
+
+def watch_optimizer_steps() -> StepWatch:
+    """Record every optimizer step from now on, inside explain() or not, and bump the versions fused steps leave
+    unchanged, so PyTorch's own check sees them; explain() and `autograd-doctor run` call it. Idempotent."""
+    STEPS.start()
+    return STEPS

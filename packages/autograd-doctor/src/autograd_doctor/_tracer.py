@@ -1,0 +1,149 @@
+"""The in-place tracer: which op changed a tensor, and which line of ours called it.
+
+PyTorch's error names the node whose backward failed, never the line that mutated its saved tensor.
+A TorchFunctionMode sees every torch call at the Python level, before autograd and the kernels, so it
+can read each argument's version counter before and after the call: a version that moved means the
+call mutated that tensor in place, whatever it is spelled as (`add_`, `+=`, `x[i] = v`, `inplace=True`).
+Every tensor is watched, not only those that require grad: `h.detach()`, a data batch or an index tensor
+share or are the memory a node saved. Events are indexed by storage, so a join costs one lookup.
+"""
+
+import bisect
+import contextlib
+import sys
+import weakref
+from typing import Iterator, Optional
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from autograd_doctor._events import EventLog, InplaceEvent, liveness, storage_key
+from autograd_doctor._modules import WATCH
+from autograd_doctor._sites import call_sites, frame_site, is_ours
+from autograd_doctor._torch_internals import next_sequence_nr, version
+
+STACK_DEPTH = 6  # project frames kept per node: the innermost few say where a node came from
+
+
+class TracerState:
+    """What every tracer shares: optimizer steps record their own events (the step's kernels, which run under
+    no_grad, are not traced one by one; an LBFGS closure, with grad on, is), and ops run inside a backward are said
+    to be. A step that raised leaves `in_step` set until the next step or explain() starts."""
+
+    in_step = 0
+    backward_site: Optional[str] = None
+
+
+STATE = TracerState()
+
+
+class CreationSites:
+    """Which traced call created which autograd node: sequence-number intervals, each with its project frames."""
+
+    def __init__(self):
+        self.starts: list[int] = []  # first sequence number of each call that created nodes
+        self.ends: list[int] = []  # one past its last
+        self.stacks: list[list[str]] = []  # its project frames, outermost first
+
+    def add(self, start: int, end: int, stack: list[str]) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+        self.stacks.append(stack)
+
+    def stack_of(self, node_nr: int) -> list[str]:
+        """The project frames of the call that created node number `node_nr`; [] when no traced call did."""
+        k = bisect.bisect_right(self.starts, node_nr) - 1
+        return self.stacks[k] if k >= 0 and node_nr < self.ends[k] else []
+
+
+class InplaceTracer(TorchFunctionMode):
+    """Records an InplaceEvent for every torch call that moved an argument's version counter, and, with
+    `sites`, the project frames of every call that created autograd nodes (what anomaly mode gives, cheaper)."""
+
+    def __init__(self, sites: bool = False, log: Optional[EventLog] = None):
+        super().__init__()
+        self.stack_of_call = project_stack  # what a node's creation site keeps: the innermost user frames
+        self.log = EventLog() if log is None else log  # for joins: by storage
+        self.events: list[InplaceEvent] = []  # with a log of its own: every event, in the order they ran
+        self.keep_list = log is None
+        self.data_aliases: "weakref.WeakValueDictionary[int, torch.Tensor]" = weakref.WeakValueDictionary()
+        self.sites = CreationSites() if sites else None
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if (STATE.in_step and not torch.is_grad_enabled()) or torch.compiler.is_compiling():
+            return func(*args, **kwargs)  # a step's own writes: the step records itself; dynamo: stay out of its graph
+        watched = [(t, version(t)) for t in tensors_in(args, kwargs) if not t.is_inference()]
+        first_nr = next_sequence_nr()
+        result = func(*args, **kwargs)
+        if self.sites is not None and next_sequence_nr() != first_nr:
+            self.sites.add(first_nr, next_sequence_nr(), self.stack_of_call())
+        if is_data_getter(func) and args and isinstance(args[0], torch.Tensor) and args[0].requires_grad:
+            self.data_aliases[id(result)] = result
+        for tensor, before in watched:
+            if version(tensor) != before:
+                self.record(func, kwargs, tensor, before, first_nr - 1)
+        return result
+
+    def record(self, func, kwargs: dict, tensor: torch.Tensor, before: int, newest_node_nr: int) -> None:
+        via_data = self.data_aliases.get(id(tensor)) is tensor
+        site, called_from = call_sites(sys._getframe(2))
+        module = WATCH.current()
+        key = storage_key(tensor)
+        event = InplaceEvent(
+            op=("data." if via_data else "") + op_name(func, kwargs), shape=tuple(tensor.shape),
+            version_before=before, version_after=version(tensor), site=site,
+            in_graph=torch.is_grad_enabled() and not via_data and tensor.grad_fn is not None,
+            via_data=via_data, newest_node_nr=newest_node_nr, nodes_end=next_sequence_nr(), called_from=called_from,
+            module_ref=weakref.ref(module) if module is not None else None,
+            during_backward=STATE.backward_site, key=key, alive=liveness(tensor) if key else lambda: False)
+        self.log.add(event)
+        if self.keep_list:
+            self.events.append(event)
+
+
+@contextlib.contextmanager
+def trace_inplace() -> Iterator[list[InplaceEvent]]:
+    """`with trace_inplace() as events:` records every in-place op on a tensor run inside; the list fills when
+    the block ends."""
+    tracer = InplaceTracer()
+    with tracer:
+        yield tracer.events
+
+
+def tensors_in(args, kwargs) -> Iterator[torch.Tensor]:
+    """Every tensor among the arguments, inside lists and tuples too (the foreach ops take lists)."""
+    for value in [*args, *kwargs.values()]:
+        if isinstance(value, torch.Tensor):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from (v for v in value if isinstance(v, torch.Tensor))
+
+
+def is_data_getter(func) -> bool:
+    """The `Tensor.data` property read, which torch routes through the function mode too."""
+    return getattr(func, "__name__", "") == "__get__" and getattr(func.__self__, "__name__", "") == "data"
+
+
+def op_name(func, kwargs: dict) -> str:
+    """The name a reader recognises: the method, plus the keyword that made a functional call in place."""
+    name = getattr(func, "__name__", str(func))
+    if kwargs.get("inplace"):
+        return f"{name}(inplace=True)"
+    if "out" in kwargs:
+        return f"{name}(out=...)"
+    return name
+
+
+def project_stack() -> list[str]:
+    """The innermost STACK_DEPTH frames that are ours (not torch, stdlib, site-packages), outermost first."""
+    frames, frame = [], sys._getframe(1)
+    while frame is not None and len(frames) < STACK_DEPTH:
+        if is_ours(frame.f_code.co_filename):
+            site = frame_site(frame)
+            if not frames or frames[-1] != site:  # a generator expression repeats its line's frame
+                frames.append(site)
+        frame = frame.f_back
+    return frames[::-1]
+
+
