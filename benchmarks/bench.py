@@ -21,7 +21,7 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from doctor_bench import explain_overhead, scale_figures  # noqa: E402
+from doctor_bench import explain_figures, scale_figures  # noqa: E402
 from reference_gpt import ReferenceGPT  # noqa: E402
 
 from autograd_doctor._lint import lint_report  # noqa: E402
@@ -195,7 +195,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as out_dir:
         figures = [control_run(out_dir), error_latency(out_dir), *throughput(), doctor_overhead(),
-                   explain_overhead(), *scale_figures(), lint_speed(), grad_compare_speed(out_dir),
+                   *explain_figures(), *scale_figures(), lint_speed(), grad_compare_speed(out_dir),
                    sweep_time(out_dir)]
     table = Table(title="phase 25 speed figures")
     for column in ["figure", "measured", "target", "", "detail"]:

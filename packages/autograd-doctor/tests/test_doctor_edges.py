@@ -11,13 +11,7 @@ from torch.utils.checkpoint import checkpoint
 
 from autograd_doctor._doctor import CHECKPOINT_REASON, COMPILED_REASON, UNTRACED, diagnose, diagnose_forward
 from autograd_doctor._tracer import trace_inplace
-
-
-def line_of(function, needle: str) -> str:
-    """"tests/test_doctor_edges.py:NN" of the line of `function` containing `needle`."""
-    lines, first = inspect.getsourcelines(function)
-    [k] = [i for i, line in enumerate(lines) if needle in line]
-    return f"tests/test_doctor_edges.py:{first + k}"
+from source_lines import site_of
 
 
 def mutation_through_detach():
@@ -42,7 +36,7 @@ def test_detach_mutation_is_named_and_the_harmless_relu_is_not_blamed():
     report = diagnose_forward(mutation_through_detach)
     [found] = report.breaks
     assert found.join == "exact"
-    assert [(e.op, e.site) for e in found.bumped_by] == [("mul_", line_of(mutation_through_detach, ".mul_(2)"))]
+    assert [(e.op, e.site) for e in found.bumped_by] == [("mul_", site_of(mutation_through_detach, ".mul_(2)"))]
     assert [e.op for e in report.harmless_events] == ["relu_"]
 
 
@@ -50,7 +44,7 @@ def test_an_index_tensor_mutated_after_a_save_is_the_named_culprit():
     report = diagnose_forward(index_mutated_after_embedding)
     [found] = report.breaks
     assert (found.node, found.join) == ("EmbeddingBackward0", "exact")
-    assert [e.site for e in found.bumped_by] == [line_of(index_mutated_after_embedding, "idx.add_(1)")]
+    assert [e.site for e in found.bumped_by] == [site_of(index_mutated_after_embedding, "idx.add_(1)")]
 
 
 def test_a_bump_the_tracer_did_not_see_is_unknown_never_a_look_alike():
@@ -110,7 +104,7 @@ def test_non_reentrant_checkpoint_says_it_hides_the_saves_and_which_input_change
     assert report.verdict == "unverifiable"
     [*_, reason] = {u.reason for u in report.unverifiable}
     assert CHECKPOINT_REASON in reason and "its input [4, 8] was changed in place" in reason
-    assert {e.site for u in report.unverifiable for e in u.changed_by} == {line_of(forward, "x.mul_(2)")}
+    assert {e.site for u in report.unverifiable for e in u.changed_by} == {site_of(forward, "x.mul_(2)")}
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         forward().backward()  # what PyTorch does when it recomputes
 
@@ -150,5 +144,5 @@ def test_torch_compile_region_is_unverifiable_and_the_later_add_is_named():
     assert report.verdict == "unverifiable"
     [region] = report.unverifiable
     assert region.node == "CompiledFunctionBackward" and COMPILED_REASON in region.reason
-    assert [e.site for e in region.changed_by] == [line_of(forward, "xx.add_(1.0)")]
+    assert [e.site for e in region.changed_by] == [site_of(forward, "xx.add_(1.0)")]
     forward().backward()  # inductor on CPU: no error, wrong w.grad; that is why it is not "intact"

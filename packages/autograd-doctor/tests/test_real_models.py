@@ -3,7 +3,6 @@ PyTorch's backward runs, and after one in-place edit of a real block, every brea
 doctor, by the LayerNorms' own input versions) with the line of the edit. `pip install -e .[real-models]`."""
 
 import importlib
-import inspect
 import re
 
 import pytest
@@ -11,6 +10,7 @@ import torch
 from torch import nn
 
 from autograd_doctor import diagnose_forward
+from source_lines import sites_of
 
 pytestmark = pytest.mark.real_models
 VERSIONS = re.compile(r"is at version (\d+); expected version (\d+) instead")
@@ -43,12 +43,6 @@ def clobbered_layer_norms(model: nn.Module, forward) -> set[str]:
     return {name for name, (tensor, version) in seen.items() if tensor._version != version}
 
 
-def lines_of(function, text: str) -> set[str]:
-    """"tests/test_real_models.py:N" for each line of `function` that contains `text`."""
-    source, first = inspect.getsourcelines(function)
-    return {f"tests/test_real_models.py:{first + k}" for k, line in enumerate(source) if text in line}
-
-
 def assert_intact_and_backward_runs(model: nn.Module, forward) -> None:
     report = diagnose_forward(forward, dict(model.named_parameters()))
     assert report.verdict == "intact", [str(b) for b in report.breaks] + [str(u) for u in report.unverifiable]
@@ -60,7 +54,7 @@ def assert_every_break_found_with_its_line(model: nn.Module, forward, edited) ->
     expected = clobbered_layer_norms(model, forward)
     report = diagnose_forward(forward, dict(model.named_parameters()))
     assert expected and {b.module for b in report.breaks} == expected
-    edit_lines = lines_of(edited, ".add_(")
+    edit_lines = sites_of(edited, ".add_(")
     for found in report.breaks:
         assert found.join == "exact" and {e.site for e in found.bumped_by} <= edit_lines, str(found)
     with pytest.raises(RuntimeError) as error:

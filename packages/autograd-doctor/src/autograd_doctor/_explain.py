@@ -36,6 +36,8 @@ STEP_ADVICE = "step after every backward that uses this graph, or recompute the 
 class ExplainTracer(InplaceTracer):
     """The in-place tracer that also catches backward's version error and adds the doctor's findings to it."""
 
+    steps_record_themselves = True
+
     def __init__(self) -> None:
         super().__init__(sites=True, log=LOG)
         self.stack_of_call = first_project_frame  # one frame per node: what explain() can afford on every call

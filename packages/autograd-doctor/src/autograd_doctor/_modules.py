@@ -22,6 +22,8 @@ class ModuleWatch:
     def __init__(self) -> None:
         self.running: list[nn.Module] = []
         self.roots: dict[int, tuple[weakref.ref, str]] = {}  # id -> (module, its name), in first-call order
+        self.last_call: dict[int, int] = {}  # id -> when it was last called as a root
+        self.calls = 0
         self.built_at: "weakref.WeakKeyDictionary[nn.Module, str]" = weakref.WeakKeyDictionary()
         self.handles: list = []
         self.users = 0
@@ -44,8 +46,11 @@ class ModuleWatch:
             self.handles, self.running = [], []
 
     def before_forward(self, module: nn.Module, args) -> None:
-        if not self.running and id(module) not in self.roots:
-            self.roots[id(module)] = (weakref.ref(module), self.root_name(module))
+        if not self.running:
+            if id(module) not in self.roots or self.roots[id(module)][0]() is not module:
+                self.roots[id(module)] = (weakref.ref(module), self.root_name(module))
+            self.calls += 1
+            self.last_call[id(module)] = self.calls
         self.running.append(module)
 
     def after_forward(self, module: nn.Module, args, output) -> None:
@@ -72,14 +77,17 @@ class ModuleWatch:
         return f"{type(module).__name__}#{same + 1}"
 
     def live_roots(self) -> list[tuple[nn.Module, str]]:
-        """The roots still alive, each with its name; two of one name get #1, #2."""
-        roots = [(ref(), name) for ref, name in self.roots.values()]
-        alive = [(m, name) for m, name in roots if m is not None]
-        inner = {id(sub) for m, _ in alive for sub in m.modules() if sub is not m}
-        alive = [(m, name) for m, name in alive if id(m) not in inner]  # a root later called inside another
-        names = [name for _, name in alive]
-        return [(m, f"{name}#{names[:k].count(name) + 1}" if names.count(name) > 1 else name)
-                for k, (m, name) in enumerate(alive)]
+        """The roots still alive, each with its name, the latest called first: of two under one name (a notebook
+        cell run again), the latest keeps it and the older ones get "name (earlier #1)"."""
+        roots = [(ref(), name, self.last_call.get(key, 0)) for key, (ref, name) in self.roots.items()]
+        alive = sorted(((m, name, t) for m, name, t in roots if m is not None), key=lambda r: -r[2])
+        inner = {id(sub) for m, _, _ in alive for sub in m.modules() if sub is not m}
+        alive = [(m, name, t) for m, name, t in alive if id(m) not in inner]  # a root later called inside another
+        named, seen = [], {}
+        for m, name, _ in alive:
+            seen[name] = seen.get(name, 0) + 1
+            named.append((m, name if seen[name] == 1 else f"{name} (earlier #{seen[name] - 1})"))
+        return named
 
     def current(self) -> Optional[nn.Module]:
         """The innermost module running now."""

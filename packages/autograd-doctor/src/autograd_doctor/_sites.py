@@ -10,6 +10,7 @@ import functools
 import os
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 from types import FrameType
 from typing import Optional
@@ -45,17 +46,19 @@ def site_text(filename: str, line: int) -> str:
     """A file and line as the user knows them: relative to the working directory, or a notebook cell."""
     cell = notebook_cell(filename)
     if cell is not None:
-        return f"Cell In[{cell}], line {line}"
+        return f"{cell}, line {line}"
     return f"{relative(filename)}:{line}"
 
 
-def notebook_cell(filename: str) -> Optional[int]:
-    """The execution count of the IPython cell compiled under `filename` (ipykernel names cells
-    /tmp/ipykernel_<pid>/<hash>.py), read from IPython's own compiler map; None outside IPython."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    filename_map = getattr(getattr(shell, "compile", None), "_filename_map", None)
-    return filename_map.get(filename) if isinstance(filename_map, dict) else None
+def notebook_cell(filename: str) -> Optional[str]:
+    """"Cell In[3]" for code IPython compiled from a cell (ipykernel names its file /tmp/ipykernel_<pid>/<hash>.py),
+    in IPython's own words (its compiler's `format_code_name`, which its tracebacks use); None elsewhere."""
+    if "IPython" not in sys.modules or not filename.startswith(("<ipython-input-", tempfile.gettempdir())):
+        return None
+    shell = sys.modules["IPython"].get_ipython()
+    format_code_name = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    named = format_code_name(filename) if format_code_name is not None else None
+    return " ".join(named) if named else None
 
 
 def call_sites(frame: Optional[FrameType]) -> tuple[str, Optional[str]]:

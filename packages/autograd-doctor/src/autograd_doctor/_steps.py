@@ -64,7 +64,8 @@ class StepWatch:
                             register_optimizer_step_post_hook(self.after_step)]
 
     def stop(self) -> None:
-        """Remove the hooks and forget the steps."""
+        """Remove the hooks and forget the steps: fused steps leave versions as PyTorch does, until the next
+        explain() or watch_optimizer_steps()."""
         for handle in self.handles:
             handle.remove()
         self.handles = []
@@ -112,6 +113,7 @@ STEPS = StepWatch()
 
 def watch_optimizer_steps() -> StepWatch:
     """Record every optimizer step from now on, inside explain() or not, and bump the versions fused steps leave
-    unchanged, so PyTorch's own check sees them; explain() and `autograd-doctor run` call it. Idempotent."""
+    unchanged, so PyTorch's own check sees them; explain() and `autograd-doctor run` call it. Idempotent; the
+    watch returned has `stop()`."""
     STEPS.start()
     return STEPS

@@ -119,7 +119,7 @@ def is_reentrant_checkpoint(node) -> bool:
 def is_copy_slices(node) -> bool:
     """An in-place op on a view: CopySlices keeps the op's own backward node as a C++ member (`fn`, in
     torch/csrc/autograd/functions/tensor.h) with no Python binding, so that node's saves cannot be read."""
-    return node.name() == "CopySlices"
+    return node.name().endswith("CopySlices")  # "torch::autograd::CopySlices"
 
 
 def is_compiled_region(node) -> bool:

@@ -60,6 +60,8 @@ class InplaceTracer(TorchFunctionMode):
     """Records an InplaceEvent for every torch call that moved an argument's version counter, and, with
     `sites`, the project frames of every call that created autograd nodes (what anomaly mode gives, cheaper)."""
 
+    steps_record_themselves = False  # explain(): an optimizer step is one event per parameter, not its kernels
+
     def __init__(self, sites: bool = False, log: Optional[EventLog] = None):
         super().__init__()
         self.stack_of_call = project_stack  # what a node's creation site keeps: the innermost user frames
@@ -71,7 +73,8 @@ class InplaceTracer(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if (STATE.in_step and not torch.is_grad_enabled()) or torch.compiler.is_compiling():
+        if (self.steps_record_themselves and STATE.in_step and not torch.is_grad_enabled()) or \
+                torch.compiler.is_compiling():
             return func(*args, **kwargs)  # a step's own writes: the step records itself; dynamo: stay out of its graph
         watched = [(t, version(t)) for t in tensors_in(args, kwargs) if not t.is_inference()]
         first_nr = next_sequence_nr()
