@@ -4,6 +4,8 @@ doctor, by the LayerNorms' own input versions) with the line of the edit. `pip i
 
 import importlib
 import re
+import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -133,3 +135,123 @@ def test_torch_transformer_encoder_with_inplace_residuals_every_break_found_with
     assert_intact_and_backward_runs(model, forward)
     monkeypatch.setattr(nn.TransformerEncoderLayer, "forward", encoder_layer_with_inplace_residuals)
     assert_every_break_found_with_its_line(model, forward, encoder_layer_with_inplace_residuals)
+
+
+def tiny_llama():
+    transformers = import_or_skip("transformers")
+    config = transformers.LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=16,
+                                      bos_token_id=0, eos_token_id=0, pad_token_id=0, attention_dropout=0.0)
+    torch.manual_seed(0)
+    model = transformers.LlamaForCausalLM(config)
+    x = torch.randint(0, 64, (2, 8))
+    return model, lambda: model(input_ids=x, labels=x).loss
+
+
+def tiny_vit():
+    transformers = import_or_skip("transformers")
+    config = transformers.ViTConfig(image_size=16, patch_size=8, num_channels=3, hidden_size=32, num_hidden_layers=2,
+                                    num_attention_heads=2, intermediate_size=64, hidden_dropout_prob=0.0,
+                                    attention_probs_dropout_prob=0.0, num_labels=3)
+    torch.manual_seed(0)
+    model = transformers.ViTForImageClassification(config)
+    x, labels = torch.randn(2, 3, 16, 16), torch.tensor([0, 2])
+    return model, lambda: model(pixel_values=x, labels=labels).loss
+
+
+def tiny_convnext():
+    transformers = import_or_skip("transformers")
+    config = transformers.ConvNextConfig(num_channels=3, patch_size=2, num_stages=2, hidden_sizes=[8, 16],
+                                         depths=[1, 1], drop_path_rate=0.0, image_size=16)
+    torch.manual_seed(0)
+    model = transformers.ConvNextModel(config)
+    x = torch.randn(2, 3, 16, 16)
+    return model, lambda: model(pixel_values=x).pooler_output.pow(2).mean()
+
+
+@pytest.mark.parametrize("build", [tiny_llama, tiny_vit, tiny_convnext], ids=["llama", "vit", "convnext"])
+def test_llama_vit_convnext_from_configs_are_intact_and_their_backward_runs(build):
+    assert_intact_and_backward_runs(*build())
+
+
+def llama_layer_forward_with_inplace_residuals(tmp_path):
+    """LlamaDecoderLayer.forward from transformers' own source, its two residual adds made in place
+    (`hidden_states = residual.add_(hidden_states)`), compiled from a file so the doctor can name its lines."""
+    from transformers.models.llama import modeling_llama
+    source = textwrap.dedent(inspect.getsource(modeling_llama.LlamaDecoderLayer.forward))
+    source = "\n".join(line for line in source.splitlines() if not line.startswith("@"))  # no decorators
+    assert source.count("hidden_states = residual + hidden_states") == 2, "transformers' LlamaDecoderLayer changed"
+    source = source.replace("hidden_states = residual + hidden_states", "hidden_states = residual.add_(hidden_states)")
+    path = tmp_path / "patched_llama_decoder_layer.py"
+    path.write_text(source + "\n")
+    namespace = dict(vars(modeling_llama))
+    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - transformers' own source, one line changed
+    return namespace["forward"], path
+
+
+def clobbered_saves(loss: torch.Tensor) -> int:
+    """How many saved tensors of `loss`'s graph PyTorch itself would refuse (reading one raises the version error),
+    found by reading every `_saved_*` tensor of every node: no doctor involved."""
+    count, seen, stack = 0, set(), [loss.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        for name in dir(node):
+            if name.startswith("_saved_"):
+                try:
+                    getattr(node, name)
+                except RuntimeError as e:
+                    count += "modified by an inplace operation" in str(e)
+        stack.extend(next_node for next_node, _ in node.next_functions)
+    return count
+
+
+def saves_in_note(note: str) -> int:
+    """The saves a note prints: its first line's one or N, plus its "N more clobbered saved tensor(s)" line."""
+    first = re.search(r"autograd_doctor: (\d+) saved tensors fail", note)
+    more = re.search(r"autograd_doctor: (\d+) more clobbered saved tensor", note)
+    return (int(first[1]) if first else 1) + (int(more[1]) if more else 0)
+
+
+def test_llama_with_inplace_residuals_every_clobbered_save_is_in_the_explain_note(monkeypatch, tmp_path):
+    import autograd_doctor
+    model, forward = tiny_llama()
+    from transformers.models.llama import modeling_llama
+    patched, path = llama_layer_forward_with_inplace_residuals(tmp_path)
+    monkeypatch.setattr(modeling_llama.LlamaDecoderLayer, "forward", patched)
+    seen = {}
+
+    def note(name: str):
+        def hook(module, args) -> None:
+            seen.setdefault(name, (args[0], args[0]._version))
+        return hook
+
+    hooks = [m.register_forward_pre_hook(note(name)) for name, m in model.named_modules()
+             if isinstance(m, modeling_llama.LlamaRMSNorm)]
+    try:
+        loss = forward()
+    finally:
+        for hook in hooks:
+            hook.remove()
+    clobbered_norms = {name for name, (tensor, version) in seen.items() if tensor._version != version}
+    expected_saves = clobbered_saves(loss)
+    assert len(clobbered_norms) == 4 and expected_saves >= len(clobbered_norms)  # 2 layers x 2 RMSNorms
+    with pytest.raises(RuntimeError) as error:
+        with autograd_doctor.explain():
+            forward().backward()
+    note_text = autograd_doctor.doctor_notes(error.value)
+    assert note_text is not None
+    assert saves_in_note(note_text) == expected_saves, note_text
+    # The note sites each save by the layer line that called its RMSNorm (the norm's own code is transformers'):
+    # both saves (pow's and mul's input) of every clobbered norm are printed, each with only the add_ lines.
+    lines = path.read_text().splitlines()
+    call_line = {kind: next(k for k, line in enumerate(lines, 1) if f"self.{kind}(" in line)
+                 for kind in ("input_layernorm", "post_attention_layernorm")}
+    for kind, line in call_line.items():
+        printed = len(re.findall(rf"\(created at \S*{path.name}:{line}\)", note_text))
+        assert printed == 2 * sum(name.endswith(kind) for name in clobbered_norms), (kind, note_text)
+    add_lines = {k for k, line in enumerate(lines, 1) if ".add_(" in line}
+    changed_at = {int(k) for k in re.findall(rf"add_ \(v\d+->v\d+\) at \S*{path.name}:(\d+)", note_text)}
+    assert changed_at == add_lines, note_text
