@@ -16,14 +16,7 @@ from autograd_doctor import doctor_notes, is_version_error  # noqa: E402
 
 # Cases where the doctor falls short today, found by this corpus and reported, not fixed here (strict: an xfail
 # that starts passing fails, so the entry goes when the doctor is fixed).
-KNOWN = {
-    "safe_divide_masked": "doctor crash: after the version error of a boolean-mask write `a[mask] = v`, making the "
-                          "note raises 'Trying to backward through the graph a second time', which replaces "
-                          "PyTorch's error",
-    "shortcut_then_inplace_relu": "an in-place nn.ReLU module's change is sited at the module's call line (the "
-                                  "forward), the line to change (the ReLU(inplace=True) construction) only as "
-                                  "'built at'",
-}
+KNOWN: dict[str, str] = {}
 PATHS = _corpus.case_paths()
 RESULTS: dict[str, str] = {}  # case -> the verdict on its note ("named", "unknown", "wrong", "none")
 PLAIN: dict[str, str] = {}  # case -> PyTorch's message without the doctor, from the plain test (not run twice)

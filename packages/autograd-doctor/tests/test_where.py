@@ -36,8 +36,8 @@ def test_a_builtin_module_that_ran_the_op_is_named_by_its_path_with_where_it_was
                       "head = Head()\nhead(torch.randn(2, 4)).sum().backward()\n")
     notes = run_script_notes(script)
     built = site_of(Head.__init__, "nn.Dropout")
-    assert f"dropout(inplace=True) (v0->v1) at {site_of(Head.forward, 'self.body(x)')} in head.body.2 (Dropout(" \
-           f"p=0.5, inplace=True), built at {built})" in notes
+    assert f"dropout(inplace=True) (v0->v1) at {built} (where head.body.2, Dropout(p=0.5, inplace=True), was built; " \
+           f"run from {site_of(Head.forward, 'self.body(x)')})" in notes
 
 
 def run_script_notes(script: Path) -> str:

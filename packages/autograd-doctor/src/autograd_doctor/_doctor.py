@@ -173,6 +173,7 @@ class Diagnosis:
     names_by_id: dict = field(default_factory=dict)
     checkpoints: dict = field(default_factory=dict)  # checkpoint frame -> (reason, ops that changed its inputs)
     skip_freed: bool = False  # after a failed backward: slots already released are skipped, not errors
+    module_names: dict = field(default_factory=dict)  # id(module) -> its path, for nodes with no parameter
     logs: list[EventLog] = field(default_factory=list)  # where events are joined by storage (built from events)
 
     def __post_init__(self):
@@ -210,7 +211,7 @@ def diagnose_roots(roots: list, diagnosis: Diagnosis) -> DoctorReport:
     nodes = [inspect_node(i, fn, index, diagnosis) for i, fn in enumerate(order)]
     for node in nodes:
         leaves = [nodes[i].leaf_name for i in node.next_indices if nodes[i].leaf_name]
-        node.module = leaves[0].rpartition(".")[0] if leaves else None
+        node.module = leaves[0].rpartition(".")[0] if leaves else running_module(node, diagnosis)
     newest_first = sorted(nodes, key=lambda n: -internals.sequence_nr(n.fn))  # the engine's order among ready nodes
     breaks = [Break(n.name, n.index, s.name, s.shape, s.saved_version, s.found_version, s.bumped_by, s.join,
                     n.source, s.message, n.module) for n in newest_first for s in n.clobbered]
@@ -218,6 +219,14 @@ def diagnose_roots(roots: list, diagnosis: Diagnosis) -> DoctorReport:
                                  [e for s in n.slots for e in s.changed_by], n.module)
                     for n in newest_first if n.unverifiable_reason]
     return DoctorReport(nodes, breaks, unverifiable, diagnosis.events, tuple(reversed(order)))
+
+
+def running_module(node: NodeReport, diagnosis: Diagnosis) -> Optional[str]:
+    """The path of the module that was running when the node was made (explain() notes it), or None."""
+    if diagnosis.sites is None or node.fn is None:
+        return None
+    module = diagnosis.sites.module_of(internals.sequence_nr(node.fn))
+    return diagnosis.module_names.get(id(module)) if module is not None else None
 
 
 def diagnose_forward(forward: Callable[[], torch.Tensor],
@@ -259,7 +268,7 @@ def reachable_nodes(roots: list) -> list[torch.autograd.graph.Node]:
 def inspect_node(i: int, fn, index: dict, diagnosis: Diagnosis) -> NodeReport:
     """Read one node's saved slots through PyTorch's own check, and where it was created."""
     slots = []
-    for name, raw in internals.raw_saved(fn):
+    for name, raw in internals.raw_saved(fn, diagnosis.skip_freed):
         if isinstance(raw, (list, tuple)):  # a list slot: a custom Function's save_for_backward
             slots += [check_slot(f"saved_{name}[{k}]", r, lambda k=k: internals.unpack_list_item(fn, name, k),
                                  diagnosis) for k, r in enumerate(raw)]

@@ -41,7 +41,9 @@ class InplaceEvent:
     nodes_end: Optional[int] = None
     called_from: Optional[str] = None  # the user's own line, when the op's frame is a library's
     module_ref: Optional[weakref.ref] = field(default=None, compare=False)  # the module that was running
-    module: Optional[str] = None  # its name once resolved: "critic.net.2 (ReLU(inplace=True), built at ...)"
+    module: Optional[str] = None  # its path once resolved: "critic.net.2"
+    module_kind: Optional[str] = None  # for a torch.nn built-in: "ReLU(inplace=True)"
+    built_at: Optional[str] = None  # where that built-in was constructed, when the doctor saw it
     during_backward: Optional[str] = None  # "the backward called at train.py:50", for an op run inside one
     step: Optional["OptimizerStep"] = None  # the optimizer step that made this change
     target: Optional[weakref.ref] = field(default=None, compare=False)  # a step's parameter, to name it
@@ -52,13 +54,21 @@ class InplaceEvent:
     def __str__(self) -> str:
         if self.step is not None:
             return f"{self.step} changed it (v{self.version_before}->v{self.version_after})"
-        text = f"{self.op} at {self.site}"
-        if self.called_from:
-            text += f" (called from {self.called_from})"
-        if self.module:
-            text += f" in {self.module}"
+        text = f"{self.op} {self.where()}"
         if self.during_backward:
             text += f", during {self.during_backward}"
+        return text
+
+    def where(self) -> str:
+        """"at model.py:34 in net.body" for the user's own code; for a built-in module the doctor saw built, the
+        line that built it comes first, since that is the line to change: "at model.py:20 (where net.body.0,
+        ReLU(inplace=True), was built; run from model.py:34)"."""
+        if self.built_at:
+            return (f"at {self.built_at} (where {self.module}, {self.module_kind}, was built; run from "
+                    f"{self.called_from or self.site})")
+        text = f"at {self.site}" + (f" (called from {self.called_from})" if self.called_from else "")
+        if self.module:
+            text += f" in {self.module}" + (f" ({self.module_kind})" if self.module_kind else "")
         return text
 
     def __repr__(self) -> str:

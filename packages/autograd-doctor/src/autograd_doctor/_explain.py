@@ -23,11 +23,13 @@ from autograd_doctor._modules import WATCH
 from autograd_doctor._saved_tensors import is_version_error
 from autograd_doctor._sites import PACKAGE_DIR, call_sites, frame_site, is_ours
 from autograd_doctor._steps import STEPS, watch_optimizer_steps
-from autograd_doctor._tracer import STATE, InplaceTracer, tensors_in
+from autograd_doctor._tracer import STATE, CreationSites, InplaceTracer, tensors_in
 
 BACKWARD_CALLS = (torch.Tensor.backward, torch.autograd.backward)
 GRAD_CALLS = (torch.autograd.grad,)
 HEADER = "autograd_doctor:"
+NODES_KEPT = 100_000  # node-creating calls whose line and module are kept: a few hundred steps of a small model
+SHOWN = 8  # entries printed per list; the rest are counted
 OPS_PER_STORAGE = 1024  # in-place ops kept per storage: an in-place residual in a 512-layer model is still whole
 LOG = EventLog(per_storage=OPS_PER_STORAGE)
 STEP_ADVICE = "step after every backward that uses this graph, or recompute the forward"
@@ -40,6 +42,7 @@ class ExplainTracer(InplaceTracer):
 
     def __init__(self) -> None:
         super().__init__(sites=True, log=LOG)
+        self.sites = CreationSites(keep=NODES_KEPT)
         self.stack_of_call = first_project_frame  # one frame per node: what explain() can afford on every call
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -66,13 +69,20 @@ class ExplainTracer(InplaceTracer):
                 result = func(*args, **kwargs)
         except RuntimeError as error:
             if is_version_error(error) and not doctor_notes(error):
-                error.add_note(self.findings(error, roots))
+                error.add_note(self.safe_findings(error, roots))
             raise
         finally:
             STATE.backward_site = outer
         if not (bound.get("retain_graph") or bound.get("create_graph")):
             LOG.sweep()  # that graph is gone: events whose memory went with it can explain nothing
         return result
+
+    def safe_findings(self, error: RuntimeError, roots: list) -> str:
+        """The findings, or, if reading the graph fails, a line that says so: PyTorch's error always goes on."""
+        try:
+            return self.findings(error, roots)
+        except Exception as failure:  # noqa: BLE001 - the user's error matters more than the doctor's
+            return f"{HEADER} the doctor could not read this graph ({type(failure).__name__}: {failure}); unknown"
 
     def findings(self, error: RuntimeError, roots: list) -> str:
         """The doctor's lines for `error`: the failing slot, its module, the ops and lines that bumped it."""
@@ -82,9 +92,9 @@ class ExplainTracer(InplaceTracer):
         for event in events:
             module = event.module_ref() if event.module_ref is not None else None
             if module is not None:
-                event.module = WATCH.describe(module, module_names)
+                event.module, event.module_kind, event.built_at = WATCH.describe(module, module_names)
         diagnosis = Diagnosis(sorted(events, key=lambda e: e.order), self.sites, parameter_names, skip_freed=True,
-                              logs=[LOG, STEPS.log])
+                              logs=[LOG, STEPS.log], module_names=module_names)
         return explanation(diagnose_roots(roots, diagnosis), str(error), parameter_names)
 
 
@@ -107,18 +117,22 @@ def explanation(report: DoctorReport, message: str, parameter_names: dict[int, s
         return unmatched(report, message)
     lines = [f"{HEADER} the saved tensor is {describe(failing[0])}" if len(failing) == 1 else
              f"{HEADER} {len(failing)} saved tensors fail with this very message (backward met one of them first):"]
-    for found in failing:
+    for found in failing[:SHOWN]:
         if len(failing) > 1:
             lines.append(f"  {describe(found)}")
         lines += [f"    {change(e, parameter_names)}" for e in found.bumped_by]
         if found.join in ("partial", "unknown"):
             lines.append("    and a change the tracer did not see or no longer keeps: unknown which" if found.bumped_by
                          else "    the change that bumped it is unknown: the tracer saw none on its memory")
+    if len(failing) > SHOWN:
+        lines.append(f"  and {len(failing) - SHOWN} more with this message")
     if others:
         lines.append(f"{HEADER} {len(others)} more clobbered saved tensor(s) backward would fail on next:")
-        for found in others:
+        for found in others[:SHOWN]:
             lines.append(f"  {describe(found)}")
             lines += [f"    {change(e, parameter_names)}" for e in found.bumped_by]
+        if len(others) > SHOWN:
+            lines.append(f"  and {len(others) - SHOWN} more")
     return "\n".join(lines)
 
 
@@ -143,9 +157,7 @@ def describe_hidden(found: Unverifiable) -> str:
 def change(event: InplaceEvent, parameter_names: dict[int, str]) -> str:
     """One change to a save, in the user's terms; an optimizer step says which parameter and what to do."""
     if event.step is None:
-        return f"{event.op} (v{event.version_before}->v{event.version_after}) at {event.site}" + \
-            (f" (called from {event.called_from})" if event.called_from else "") + \
-            (f" in {event.module}" if event.module else "") + \
+        return f"{event.op} (v{event.version_before}->v{event.version_after}) {event.where()}" + \
             (f", during {event.during_backward}" if event.during_backward else "")
     parameter = event.target() if event.target is not None else None
     name = parameter_names.get(id(parameter), f"a parameter {list(event.shape)}")

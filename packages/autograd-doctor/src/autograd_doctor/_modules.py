@@ -13,7 +13,7 @@ from typing import Optional
 
 from torch import nn
 
-from autograd_doctor._sites import call_sites, user_frame
+from autograd_doctor._sites import argument_site, call_sites, user_frame
 
 
 class ModuleWatch:
@@ -60,7 +60,9 @@ class ModuleWatch:
     def registered(self, parent: nn.Module, name: str, child: Optional[nn.Module]):
         if child is not None and child not in self.built_at:
             op_site, user_site = call_sites(sys._getframe(1))
-            self.built_at[child] = user_site or op_site
+            frame = user_frame(sys._getframe(1)) if name.isdigit() else None  # nn.Sequential(a, b): b's own line
+            self.built_at[child] = (argument_site(frame, int(name)) if frame is not None else None) or \
+                user_site or op_site
 
     def root_name(self, module: nn.Module) -> str:
         """The variable that holds `module` where the user called it, or its class and a number."""
@@ -109,13 +111,13 @@ class ModuleWatch:
                 names.setdefault(id(parameter), f"{root_name}.{name}")
         return names
 
-    def describe(self, module: nn.Module, names: dict[int, str]) -> str:
-        """"critic1.net.2 (ReLU(inplace=True), built at model.py:12)"; a user's own module by its path alone."""
+    def describe(self, module: nn.Module, names: dict[int, str]) -> tuple[str, Optional[str], Optional[str]]:
+        """(its path "critic1.net.2", and for a torch.nn built-in its kind "ReLU(inplace=True)" and where it was
+        built when the doctor saw it; a user's own module by its path alone)."""
         path = names.get(id(module), type(module).__name__)
         if type(module).__module__.startswith("torch.nn"):  # a built-in: the user changes where it is built
-            built = self.built_at.get(module)
-            return f"{path} ({type(module).__name__}({module.extra_repr()}){', built at ' + built if built else ''})"
-        return path
+            return path, f"{type(module).__name__}({module.extra_repr()})", self.built_at.get(module)
+        return path, None, None
 
 
 WATCH = ModuleWatch()

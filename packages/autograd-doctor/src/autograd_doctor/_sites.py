@@ -6,7 +6,9 @@ is the innermost one outside torch, this package, the standard library and insta
 differ, both are named.
 """
 
+import ast
 import functools
+import linecache
 import os
 import sys
 import sysconfig
@@ -94,3 +96,26 @@ def relative_to(filename: str, directory: str) -> str:
         return str(Path(filename).resolve().relative_to(directory))
     except ValueError:
         return filename
+
+
+def argument_site(frame: FrameType, index: int) -> Optional[str]:
+    """Where argument `index` of the call the frame is running starts: for `nn.Sequential(nn.Linear(...),
+    nn.ReLU(inplace=True))` written over several lines, the line of the ReLU. Read from the call's own source span
+    (`co_positions`); None when that source cannot be read."""
+    positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+    first, last, start, end = positions
+    if None in positions:
+        return None
+    lines = linecache.getlines(frame.f_code.co_filename)[first - 1:last]
+    if not lines:
+        return None
+    lines[-1], lines[0] = lines[-1][:end] if len(lines) > 1 else lines[-1], lines[0][start:]
+    if len(lines) == 1:
+        lines[0] = lines[0][:end - start]
+    try:
+        call = ast.parse("".join(lines).strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(call, ast.Call) or index >= len(call.args):
+        return None
+    return site_text(frame.f_code.co_filename, first + call.args[index].lineno - 1)

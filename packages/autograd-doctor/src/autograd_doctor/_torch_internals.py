@@ -39,11 +39,18 @@ def _saved_attributes(node_class: type) -> tuple[tuple[str, ...], tuple[str, ...
     return raw, values
 
 
-def raw_saved(node) -> Iterator[tuple[str, object]]:
+def raw_saved(node, skip_freed: bool = False) -> Iterator[tuple[str, object]]:
     """(name, SavedTensor or list of them) for every tensor slot. Generated nodes expose their SavedVariables
-    only as `_raw_saved_<name>`; no public API lists a node's saved tensors."""
+    only as `_raw_saved_<name>`; no public API lists a node's saved tensors. A list slot that backward already
+    released raises on reading; with `skip_freed` it is left out."""
     for attr in _saved_attributes(type(node))[0]:
-        yield attr.removeprefix("_raw_saved_"), getattr(node, attr)
+        try:
+            value = getattr(node, attr)
+        except RuntimeError:
+            if skip_freed:
+                continue
+            raise
+        yield attr.removeprefix("_raw_saved_"), value
 
 
 def saved_values(node) -> dict:

@@ -38,22 +38,39 @@ STATE = TracerState()
 
 
 class CreationSites:
-    """Which traced call created which autograd node: sequence-number intervals, each with its project frames."""
+    """Which traced call created which autograd node: sequence-number intervals, each with its project frames and
+    the module that was running. With `keep`, only the newest `keep` calls (a long run under explain())."""
 
-    def __init__(self):
+    def __init__(self, keep: Optional[int] = None):
         self.starts: list[int] = []  # first sequence number of each call that created nodes
         self.ends: list[int] = []  # one past its last
         self.stacks: list[list[str]] = []  # its project frames, outermost first
+        self.modules: list[Optional[weakref.ref]] = []  # the module running then
+        self.keep = keep
 
-    def add(self, start: int, end: int, stack: list[str]) -> None:
+    def add(self, start: int, end: int, stack: list[str], module: Optional[weakref.ref] = None) -> None:
         self.starts.append(start)
         self.ends.append(end)
         self.stacks.append(stack)
+        self.modules.append(module)
+        if self.keep is not None and len(self.starts) > 2 * self.keep:
+            for column in (self.starts, self.ends, self.stacks, self.modules):
+                del column[:-self.keep]
+
+    def index_of(self, node_nr: int) -> Optional[int]:
+        k = bisect.bisect_right(self.starts, node_nr) - 1
+        return k if k >= 0 and node_nr < self.ends[k] else None
 
     def stack_of(self, node_nr: int) -> list[str]:
         """The project frames of the call that created node number `node_nr`; [] when no traced call did."""
-        k = bisect.bisect_right(self.starts, node_nr) - 1
-        return self.stacks[k] if k >= 0 and node_nr < self.ends[k] else []
+        k = self.index_of(node_nr)
+        return self.stacks[k] if k is not None else []
+
+    def module_of(self, node_nr: int) -> Optional[torch.nn.Module]:
+        """The module that was running when node number `node_nr` was created, if still alive."""
+        k = self.index_of(node_nr)
+        ref = self.modules[k] if k is not None else None
+        return ref() if ref is not None else None
 
 
 class InplaceTracer(TorchFunctionMode):
@@ -80,7 +97,9 @@ class InplaceTracer(TorchFunctionMode):
         first_nr = next_sequence_nr()
         result = func(*args, **kwargs)
         if self.sites is not None and next_sequence_nr() != first_nr:
-            self.sites.add(first_nr, next_sequence_nr(), self.stack_of_call())
+            module = WATCH.current()
+            self.sites.add(first_nr, next_sequence_nr(), self.stack_of_call(),
+                           weakref.ref(module) if module is not None else None)
         if is_data_getter(func) and args and isinstance(args[0], torch.Tensor) and args[0].requires_grad:
             self.data_aliases[id(result)] = result
         for tensor, before in watched:

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 SITE = re.compile(r"([^\s():,]+\.py):(\d+)")
 # Sites that situate a save or a call, not a change: the node's creation line, a module's construction line (the
 # change itself is named at the module's call), the line of the backward during which an op ran.
-CONTEXT = re.compile(r"\(created at [^)]*\)|built at [^\s)]+|the backward called at \S+")
+CONTEXT = re.compile(r"\(created at [^)]*\)|built at [^\s)]+|run from [^\s)]+|the backward called at \S+")
 
 
 def case_paths() -> list[Path]:
@@ -47,7 +47,8 @@ def lines_named(note: str, path: Path) -> set[int]:
 
 def plain_error(case: ModuleType) -> Optional[RuntimeError]:
     """The version error the case raises without the doctor, or None when it is silent; any other error goes on."""
-    from autograd_doctor import is_version_error
+    from autograd_doctor import is_version_error, watch_optimizer_steps
+    watch_optimizer_steps().stop()  # PyTorch alone: an earlier explain() left the fused steps' bump on
     try:
         case.run()
     except RuntimeError as error:
