@@ -8,13 +8,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from minigpt.block import Block
+from minigpt.config import GPTConfig, Residual
 
 VERSION_ERROR = "modified by an inplace operation"
 
 
 def inplace_block_output():
     torch.manual_seed(0)
-    block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+    block = Block(GPTConfig(10, block_size=4, n_head=2, n_embd=8, residual=Residual.inplace))
     return block(torch.randn(2, 4, 8, requires_grad=True).clone())
 
 
@@ -89,7 +90,7 @@ def test_error_names_the_saved_inputs_last_writer_and_both_versions():
 
 def test_anomaly_mode_adds_forward_traceback_of_second_layer_norm():
     torch.manual_seed(0)
-    block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+    block = Block(GPTConfig(10, block_size=4, n_head=2, n_embd=8, residual=Residual.inplace))
     with torch.autograd.detect_anomaly(check_nan=False), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = block(torch.randn(2, 4, 8, requires_grad=True).clone())

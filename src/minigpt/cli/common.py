@@ -12,6 +12,7 @@ from omegaconf.nodes import BooleanNode, EnumNode, FloatNode, IntegerNode, Strin
 
 from minigpt.config import ConfigError, Phase25Config
 from minigpt.lab.compose import CONFIG_DIR, compose_config
+from minigpt.runs.guard import check_can_run
 
 
 USAGE_EXIT = 2  # a user mistake, as argparse and diff use it
@@ -23,9 +24,12 @@ class UsageError(Exception):
 
 
 def load_config(overrides: list[str], config_name: str = "phase25") -> DictConfig:
-    """Compose configs/<config_name>.yaml with Hydra overrides, validate it, or raise UsageError."""
+    """Compose configs/<config_name>.yaml with Hydra overrides, validate it, check that it can run here (out_dir,
+    memory, a text file), or raise UsageError."""
     try:
-        return compose_config(overrides, config_name)
+        cfg = compose_config(overrides, config_name)
+        check_can_run(cfg)
+        return cfg
     except ConfigError as e:
         raise UsageError(f"bad config: {e}") from None
     except OverrideParseException as e:

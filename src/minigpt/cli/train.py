@@ -23,12 +23,13 @@ from rich.text import Text
 from autograd_doctor import VERSION_ERROR, project_frames, write_graph_files
 from minigpt.cli.common import UsageError, check_command_line, fail, split_command_line, swept_keys
 from minigpt.cli.sweep_report import planned_jobs
-from minigpt.config import ConfigError, Phase25Config, default_run_name, memory_note
+from minigpt.config import ConfigError, Phase25Config, default_run_name
 from minigpt.data import Splits, make_splits
 from minigpt.lab.compose import CONFIG_DIR, register_configs
 from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.lab.sweep import job_name
 from minigpt.runs import CURVES, RunDir, RunError
+from minigpt.runs.guard import check_can_run, memory_note
 from minigpt.train import TrainResult, pick_device, train
 
 PROGRAM = "phase-25-train"
@@ -83,6 +84,7 @@ def run_job(cfg: DictConfig, multirun: bool, swept_others: list[str]) -> int:
         cfg.run_name = job_name(HydraConfig.get().runtime.choices.get("experiment"), cfg.seed, swept)
     try:
         pick_device(cfg.device)
+        check_can_run(cfg)  # where the run claims its directory: out_dir writable, memory enough
         splits = make_splits(cfg.data, cfg.seed)  # a text file that cannot be used fails here, in one line
     except ConfigError as e:
         fail(f"bad config: {e}", PROGRAM)
