@@ -1,5 +1,6 @@
 """Folklore about in-place ops, corrected by measurement on the pinned torch (theory/25-inplace-break.md)."""
 
+import contextlib
 import warnings
 
 import pytest
@@ -128,8 +129,12 @@ def test_save_on_cpu_with_pin_memory_gives_right_gradients():
 
 
 def test_identity_saved_tensor_hooks_skip_the_version_check():
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        layer_norm_x_gradient(contextlib.nullcontext(), mutate=True)  # without hooks: the check raises
     identity = torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
-    layer_norm_x_gradient(identity, mutate=True)  # no RuntimeError
+    right = layer_norm_x_gradient(identity, mutate=False)
+    wrong = layer_norm_x_gradient(identity, mutate=True)  # no RuntimeError: the check was skipped ...
+    assert (wrong - right).norm() / right.norm() > 0.1  # ... and backward read the mutated tensor
 
 
 def test_allow_mutation_on_saved_tensors_gives_out_of_place_gradients():
