@@ -93,8 +93,9 @@ def missing_option_line(message: str, overrides: list[str]) -> str:
             options = ", ".join(sorted(p.stem for p in group_dir.glob("*.yaml")))
             return f"no {group} named '{option}'; allowed: {options}"
         if group.startswith("hydra/"):
-            return (f"no {group} named '{option}' (a Hydra plugin that is not installed?); for the joblib "
-                    "launcher: pip install -e '.[joblib]'")
+            return (f"no {group} named '{option}' (a Hydra plugin that is not installed?); the extras: "
+                    "pip install -e '.[joblib]' (hydra/launcher=joblib), '.[submitit]' (hydra/launcher=submitit_local), "
+                    "'.[optuna]' (hydra/sweeper=optuna)")
     return f"bad config: {message.splitlines()[0]}"
 
 
