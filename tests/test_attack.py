@@ -30,7 +30,7 @@ from minigpt.lab.compose import compose_config
 from minigpt.runs import RunDir, read_summary
 from minigpt.train import pick_device, train
 from tests.conftest import TINY
-from tests.test_runs import ROOT, assert_record_complete
+from tests.run_records import ROOT, assert_record_complete
 
 
 
