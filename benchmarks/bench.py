@@ -136,7 +136,7 @@ def throughput_ratio(overrides: list[str], label: str, rounds: int, steps: int) 
               for name in ("ours", "explicit")}
     median = {name: statistics.median(values) for name, values in speeds.items()}
     explicit = round(statistics.median(ratios["explicit"]), 2)
-    return {"name": f"training throughput, attention={cfg.attention} / reference GPT ({label})",
+    return {"name": f"training throughput, attention={cfg.attention.value} / reference GPT ({label})",
             "value": round(statistics.median(ratios["ours"]), 2), "explicit": explicit,
             "unit": "x", "target": 1.0, "better": "higher", "command": "just bench",
             "detail": f"{rounds} rounds of {steps} steps: {min(ratios['ours']):.2f}–{max(ratios['ours']):.2f}; median "
