@@ -109,16 +109,18 @@ LARGER = ["model.n_layer=4", "model.n_head=4", "model.n_embd=128", "data.block_s
 
 
 def throughput_ratio(overrides: list[str], label: str, rounds: int, steps: int) -> dict:
-    """Our teaching GPT against the reference GPT of the same sizes, trained side by side in this process.
+    """The default attention's GPT against the reference GPT of the same sizes, trained side by side in this
+    process, with the explicit attention's GPT beside them (reported in the detail, without a target).
 
     Each round trains `steps` steps of each model on the same batches, in turns whose order alternates, so a busy
-    moment hits both alike; the figure is the median round's ratio, the detail its range.
+    moment hits all alike; the figure is the median round's ratio, the detail its range.
     """
     cfg = load_config(overrides)
     splits = make_splits(cfg.data, cfg.seed)
     m = cfg.model
     torch.manual_seed(cfg.seed)
     models = {"ours": build_model(cfg, len(splits.vocab)),
+              "explicit": build_model(load_config([*overrides, "attention=explicit"]), len(splits.vocab)),
               "reference": ReferenceGPT(len(splits.vocab), cfg.data.block_size, m.n_layer, m.n_head, m.n_embd)}
     optimizers = {name: torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, fused=True)
                   for name, model in models.items()}
@@ -130,12 +132,16 @@ def throughput_ratio(overrides: list[str], label: str, rounds: int, steps: int) 
     for round_ in range(rounds):
         for name in (list(models) if round_ % 2 == 0 else list(models)[::-1]):
             speeds[name].append(tokens_per_second(models[name], optimizers[name], batches))
-    ratios = [ours / reference for ours, reference in zip(speeds["ours"], speeds["reference"])]
-    return {"name": f"training throughput, ours / reference GPT ({label})", "value": round(statistics.median(ratios), 2),
+    ratios = {name: [ours / reference for ours, reference in zip(speeds[name], speeds["reference"])]
+              for name in ("ours", "explicit")}
+    median = {name: statistics.median(values) for name, values in speeds.items()}
+    explicit = round(statistics.median(ratios["explicit"]), 2)
+    return {"name": f"training throughput, attention={cfg.attention.value} / reference GPT ({label})",
+            "value": round(statistics.median(ratios["ours"]), 2), "explicit": explicit,
             "unit": "x", "target": 1.0, "better": "higher", "command": "just bench",
-            "detail": f"{rounds} rounds of {steps} steps: {min(ratios):.2f}–{max(ratios):.2f}; median "
-                      f"{statistics.median(speeds['ours']):,.0f} vs {statistics.median(speeds['reference']):,.0f} "
-                      f"tokens/s"}
+            "detail": f"{rounds} rounds of {steps} steps: {min(ratios['ours']):.2f}–{max(ratios['ours']):.2f}; median "
+                      f"{median['ours']:,.0f} vs {median['reference']:,.0f} tokens/s; attention=explicit "
+                      f"{explicit} x ({median['explicit']:,.0f} tokens/s, no target)"}
 
 
 def throughput(rounds: int = 15) -> list[dict]:

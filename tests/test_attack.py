@@ -24,12 +24,13 @@ from omegaconf.errors import OmegaConfBaseException
 
 from minigpt.cli import grad_compare
 from minigpt.cli.common import UsageError, load_config
-from minigpt.config import ConfigError, Phase25Config, estimate_memory
+from minigpt.config import ConfigError, Phase25Config
+from minigpt.runs.guard import estimate_memory
 from minigpt.lab.compose import compose_config
 from minigpt.runs import RunDir, read_summary
 from minigpt.train import pick_device, train
 from tests.conftest import TINY
-from tests.test_runs import ROOT, assert_record_complete
+from tests.run_records import ROOT, assert_record_complete
 
 
 

@@ -7,6 +7,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from minigpt.block import Block
+from minigpt.config import GPTConfig, Residual
 
 VERSION_ERROR = "modified by an inplace operation"
 
@@ -19,7 +20,7 @@ def relative_error(got: torch.Tensor, want: torch.Tensor) -> float:
 
 def test_error_names_the_saved_inputs_current_grad_fn_and_the_expected_version_names_the_save():
     torch.manual_seed(0)
-    block = Block(n_embd=8, n_head=2, block_size=4)
+    block = Block(GPTConfig(10, block_size=4, n_head=2, n_embd=8))
     h = torch.randn(2, 4, 8, requires_grad=True).clone()
     normed_1 = block.ln1(h)  # saves the output of clone, version 0
     a = block.attn(normed_1)
@@ -43,7 +44,7 @@ def test_two_stacked_in_place_blocks_fail_at_version_4_expecting_3():
     torch.manual_seed(0)
     h = torch.randn(2, 4, 8, requires_grad=True).clone()
     for _ in range(2):
-        h = Block(n_embd=8, n_head=2, block_size=4, inplace=True)(h)
+        h = Block(GPTConfig(10, block_size=4, n_head=2, n_embd=8, residual=Residual.inplace))(h)
     with pytest.raises(RuntimeError, match="is at version 4; expected version 3 instead"):
         h.sum().backward()
 
@@ -113,7 +114,7 @@ def test_allow_mutation_makes_no_clone_on_the_control_but_inspects_every_op():
             return func(*args, **(kwargs or {}))
 
     torch.manual_seed(0)
-    block = Block(n_embd=8, n_head=2, block_size=4)
+    block = Block(GPTConfig(10, block_size=4, n_head=2, n_embd=8))
     with torch.autograd.graph.allow_mutation_on_saved_tensors() as context, CountOps():
         out = block(torch.randn(2, 4, 8, requires_grad=True).clone())
         assert len(context.cloned) == 0

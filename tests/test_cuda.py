@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from autograd_doctor._saved_tensors import VERSION_ERROR
 from minigpt.attention import CausalSelfAttention
+from minigpt.config import Attention, GPTConfig
 from minigpt.train import pick_device
 from tests.conftest import TINY
 
@@ -70,9 +71,9 @@ def test_save_on_cpu_is_no_break_on_cuda_its_pack_hook_copies_before_the_add(tmp
     assert command("minigpt.cli.grad_compare", "control", "save_on_cpu", "--out-dir", str(tmp_path)).returncode == 0
 
 
-def test_attention_matches_scaled_dot_product_attention_on_cuda():
+def test_explicit_attention_matches_scaled_dot_product_attention_on_cuda():
     torch.manual_seed(0)
-    attn = CausalSelfAttention(n_embd=32, n_head=4, block_size=12).cuda()
+    attn = CausalSelfAttention(GPTConfig(10, block_size=12, n_head=4, n_embd=32, attention=Attention.explicit)).cuda()
     x = torch.randn(2, 12, 32, device="cuda")
     q, k, v = (t.view(2, 12, 4, 8).transpose(1, 2) for t in attn.qkv(x).split(32, dim=2))
     reference = attn.proj(F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(2, 12, 32))

@@ -1,8 +1,11 @@
 """The generated agreement task and the text-file task."""
 
 import torch
+import torch.nn.functional as F
 
+from minigpt.config import GPTConfig
 from minigpt.data import AGREEMENT_VOCAB, IGNORE, NOUNS, STEMS, agreement_splits, text_splits
+from minigpt.model import GPT
 
 RULE_WORDS = {"es", "son", "-o", "-a", "-os", "-as"}
 
@@ -51,8 +54,12 @@ def test_test_sentences_use_combinations_never_seen_in_training():
 
 def test_padding_targets_are_ignored_by_the_loss():
     splits = agreement_splits(50, 10, 12, 0)
-    assert (splits.train_y == IGNORE).any()
-    assert not (splits.train_x[splits.train_y == IGNORE] == -1).any()
+    x, y = splits.train_x, splits.train_y
+    assert (y == IGNORE).any() and not (x == IGNORE).any()  # padding is in the targets only
+    torch.manual_seed(0)
+    logits, loss = GPT(GPTConfig(len(splits.vocab), 12, n_layer=1, n_head=2, n_embd=8))(x, y)
+    kept = y != IGNORE
+    torch.testing.assert_close(loss, F.cross_entropy(logits[kept], y[kept]))  # the mean over real targets only
 
 
 def test_text_mode_reads_characters_of_any_file(tmp_path):

@@ -87,9 +87,22 @@ def test_saved_tensor_hooks_make_the_graph_unverifiable_never_intact(tiny_config
 
 
 def test_save_on_cpu_really_skips_the_check_so_backward_runs_on_a_clobbered_tensor():
+    def ln_weight_gradient(inplace: bool) -> torch.Tensor:  # inplace_cases.save_on_cpu_residual, and its twin
+        torch.manual_seed(0)
+        ln, attn = torch.nn.LayerNorm(inplace_cases.C), torch.nn.Linear(inplace_cases.C, inplace_cases.C)
+        h = inplace_cases.residual_input()
+        with torch.autograd.graph.save_on_cpu():
+            if inplace:
+                h.add_(attn(ln(h)))  # lint: allow[inplace] the case under test
+            else:
+                h = h + attn(ln(h))
+        h.pow(2).mean().backward()  # the loud error of inplace_residual does not come: that is why "unverifiable"
+        return ln.weight.grad
+
+    right, clobbered = ln_weight_gradient(inplace=False), ln_weight_gradient(inplace=True)
+    assert (clobbered - right).norm() / right.norm() > 0.1  # the backward read the tensor add_ had changed
     torch.manual_seed(0)
-    loss = inplace_cases.save_on_cpu_residual()
-    loss.backward()  # the loud error of inplace_residual does not come: that is why "unverifiable"
+    inplace_cases.save_on_cpu_residual().backward()  # the shared case itself runs through too
 
 
 def test_unchecked_layer_norm_is_unverifiable_and_names_the_add_that_changed_its_tensor():

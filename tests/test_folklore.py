@@ -1,5 +1,6 @@
 """Folklore about in-place ops, corrected by measurement on the pinned torch (theory/25-inplace-break.md)."""
 
+import contextlib
 import warnings
 
 import pytest
@@ -8,13 +9,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from minigpt.block import Block
+from minigpt.config import GPTConfig, Residual
 
 VERSION_ERROR = "modified by an inplace operation"
 
 
 def inplace_block_output():
     torch.manual_seed(0)
-    block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+    block = Block(GPTConfig(10, block_size=4, n_head=2, n_embd=8, residual=Residual.inplace))
     return block(torch.randn(2, 4, 8, requires_grad=True).clone())
 
 
@@ -89,7 +91,7 @@ def test_error_names_the_saved_inputs_last_writer_and_both_versions():
 
 def test_anomaly_mode_adds_forward_traceback_of_second_layer_norm():
     torch.manual_seed(0)
-    block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+    block = Block(GPTConfig(10, block_size=4, n_head=2, n_embd=8, residual=Residual.inplace))
     with torch.autograd.detect_anomaly(check_nan=False), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = block(torch.randn(2, 4, 8, requires_grad=True).clone())
@@ -127,8 +129,12 @@ def test_save_on_cpu_with_pin_memory_gives_right_gradients():
 
 
 def test_identity_saved_tensor_hooks_skip_the_version_check():
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        layer_norm_x_gradient(contextlib.nullcontext(), mutate=True)  # without hooks: the check raises
     identity = torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
-    layer_norm_x_gradient(identity, mutate=True)  # no RuntimeError
+    right = layer_norm_x_gradient(identity, mutate=False)
+    wrong = layer_norm_x_gradient(identity, mutate=True)  # no RuntimeError: the check was skipped ...
+    assert (wrong - right).norm() / right.norm() > 0.1  # ... and backward read the mutated tensor
 
 
 def test_allow_mutation_on_saved_tensors_gives_out_of_place_gradients():

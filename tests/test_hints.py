@@ -6,11 +6,22 @@ from minigpt.cli.hint import main
 from minigpt.lab.hints import CASCADES, HINTS, LANGUAGES, LEVELS, hint
 
 
+REVEALS = {  # cascade -> level -> what that level adds: level 2 the tool that answers, level 3 the answer
+    "loud": {2: "detect_anomaly=true", 3: "h.add_(...)"},
+    "silent": {2: "phase-25-grad-compare", 3: "ctx.save_for_backward"},
+    "predict": {2: "_saved_", 3: "phase-25-matrix"},
+    "find": {2: "phase-25-lint", 3: "doctor=true"},
+}
+
+
 @pytest.mark.parametrize("cascade", CASCADES)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_each_level_tells_more_without_repeating(cascade, language):
     texts = [hint(level, language, cascade) for level in LEVELS]
     assert len(set(texts)) == 3
+    for level, reveal in REVEALS[cascade].items():  # what a level adds is in it, and in no level before it
+        assert reveal in texts[level - 1], (level, reveal)
+        assert not any(reveal in earlier for earlier in texts[:level - 1]), (level, reveal)
 
 
 def test_only_the_last_level_gives_the_fix():

@@ -11,12 +11,16 @@ import pytest
 from tests.conftest import TINY
 
 
-def joblib_launcher_installed() -> bool:
-    """Whether the joblib extra is installed (find_spec of a submodule raises when its parent is absent)."""
+def plugin_installed(name: str) -> bool:
+    """Whether a Hydra plugin extra is installed (find_spec of a submodule raises when its parent is absent)."""
     try:
-        return importlib.util.find_spec("hydra_plugins.hydra_joblib_launcher") is not None
+        return importlib.util.find_spec(f"hydra_plugins.{name}") is not None
     except ModuleNotFoundError:
         return False
+
+
+def joblib_launcher_installed() -> bool:
+    return plugin_installed("hydra_joblib_launcher")
 
 
 def train_cli(*args, cwd):
@@ -66,3 +70,30 @@ def test_the_joblib_launcher_runs_the_jobs_in_parallel_processes(tmp_path):
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "25-sweep" / "summary.json").read_text())
     assert len(summary["jobs"]) == 2 and all(j["status"] == "ok" for j in summary["jobs"])
+
+
+@pytest.mark.skipif(not plugin_installed("hydra_optuna_sweeper"),
+                    reason="the optuna extra is not installed (pip install -e '.[optuna]')")
+@pytest.mark.slow
+def test_the_optuna_sweeper_minimises_the_final_validation_loss_the_task_returns(tmp_path):
+    done = train_cli("-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=1",
+                     "seed=choice(0,1)", *TINY, f"out_dir={tmp_path}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sweep = tmp_path / "25-sweep"
+    losses = [json.loads(p.read_text())["final_val_loss"] for p in sweep.glob("*/summary.json")]
+    results = (sweep / "optimization_results.yaml").read_text()  # optuna's own record of the study
+    best = float(results.split("best_value:")[1].split()[0])
+    assert losses and best == pytest.approx(min(losses))  # it minimised what the task function returned
+
+
+@pytest.mark.skipif(not plugin_installed("hydra_submitit_launcher"),
+                    reason="the submitit extra is not installed (pip install -e '.[submitit]')")
+@pytest.mark.slow
+def test_the_submitit_local_launcher_runs_two_jobs_and_the_sweep_aggregates_them(tmp_path):
+    done = train_cli("-m", "seed=0,1", "hydra/launcher=submitit_local", *TINY, f"out_dir={tmp_path}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sweep = tmp_path / "25-sweep"
+    summary = json.loads((sweep / "summary.json").read_text())
+    assert [j["run"] for j in summary["jobs"]] == ["base-seed0", "base-seed1"]
+    assert all(j["status"] == "ok" for j in summary["jobs"])
+    assert (sweep / ".submitit").is_dir()  # submitit's own job files: scripts, stdout and stderr of each job

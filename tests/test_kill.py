@@ -13,7 +13,7 @@ import pytest
 
 from minigpt.runs import read_metrics, read_summary, run_status, status_line
 from tests.conftest import TINY
-from tests.test_runs import ROOT, assert_record_complete, start_driver
+from tests.run_records import ROOT, assert_record_complete, start_driver
 
 SEED = random.randrange(2**32)  # printed on failure: rerun the same steps with KILL_SEED=<n>
 RNG = random.Random(int(os.environ.get("KILL_SEED", SEED)))

@@ -10,6 +10,7 @@ from torch.utils._pytree import tree_leaves
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from reference_gpt import ReferenceGPT  # noqa: E402
 
+from minigpt.config import GPTConfig  # noqa: E402
 from minigpt.model import GPT  # noqa: E402
 
 
@@ -44,4 +45,4 @@ def test_reference_forward_makes_no_tensor_off_its_inputs_device():
 
 
 def test_course_forward_makes_no_tensor_off_its_inputs_device():
-    assert devices_made_by_forward(GPT(10, 8, 2, 2, 16)) == {torch.device("meta")}
+    assert devices_made_by_forward(GPT(GPTConfig(10, 8, 2, 2, 16))) == {torch.device("meta")}

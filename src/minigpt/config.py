@@ -1,17 +1,15 @@
-"""The typed configuration schema: the one source of defaults (dataclasses and enums, no Hydra here).
+"""The typed configuration schema and its validation: the one source of defaults (dataclasses and enums).
 
-minigpt.lab.compose registers it with Hydra's ConfigStore, so configs/phase25.yaml is checked against it.
+No Hydra here, and no machine: validate() reads nothing and writes nothing. Whether a run fits this machine
+(a writable out_dir, enough memory, a readable text file) is checked where a run is claimed, minigpt.runs.guard.
+minigpt.lab.compose registers the schema with Hydra's ConfigStore, so configs/phase25.yaml is checked against it.
 """
 
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from typing import Optional
-
-from minigpt.runs import writable_dir_problem
 
 
 class LayerNormKind(str, Enum):
@@ -24,6 +22,19 @@ class SavedTensors(str, Enum):
     default = "default"  # autograd saves references and checks their versions on unpack
     save_on_cpu = "save_on_cpu"  # torch.autograd.graph.save_on_cpu(): hooks skip the version check
     allow_mutation = "allow_mutation"  # allow_mutation_on_saved_tensors(): clones on mutation
+
+
+class Residual(Enum):
+    """The block's residual add, one of three; the user's switches inplace= and via_data= choose it."""
+
+    out_of_place = "out_of_place"  # h = h + f(h): run A, the control
+    inplace = "inplace"  # h.add_(f(h)): run B, bumps the version of the h the LayerNorms saved
+    via_data = "via_data"  # h.data.add_(f(h)): no version bump and no graph edge, so silent
+
+
+class Attention(str, Enum):
+    fused = "fused"  # F.scaled_dot_product_attention: one kernel, forward and backward (the default: speed)
+    explicit = "explicit"  # op by op, as a learner reads it: scores, mask, softmax, weights @ v
 
 
 class Device(str, Enum):
@@ -68,6 +79,7 @@ class Phase25Config:
     inplace: bool = False  # the switch of the phase: h.add_(...) instead of h = h + ...
     via_data: bool = False  # with inplace: mutate through h.data (no version bump, no graph edge)
     ln: LayerNormKind = LayerNormKind.torch
+    attention: Attention = Attention.fused  # explicit: the op-by-op path the notes walk through
     saved_tensors: SavedTensors = SavedTensors.default
     detect_anomaly: bool = False  # adds the forward traceback to a backward error; ~2x slower
     explain: bool = True  # forward and backward under autograd_doctor.explain(): a version error names the lines too
@@ -78,6 +90,34 @@ class Phase25Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+
+
+@dataclass
+class GPTConfig:
+    """What the model needs to be built, typed (as nanoGPT's GPTConfig): sizes, the residual, LayerNorm, attention."""
+
+    vocab_size: int  # V
+    block_size: int  # T, the longest sequence
+    n_layer: int = 2
+    n_head: int = 4  # H
+    n_embd: int = 64  # C
+    residual: Residual = Residual.out_of_place
+    ln: LayerNormKind = LayerNormKind.torch
+    attention: Attention = Attention.fused
+
+
+def residual_of(inplace: bool, via_data: bool) -> Residual:
+    """The residual the user's two switches name: inplace=false; inplace=true; inplace=true via_data=true."""
+    if not inplace:
+        return Residual.out_of_place
+    return Residual.via_data if via_data else Residual.inplace
+
+
+def gpt_config(cfg, vocab_size: int) -> GPTConfig:
+    """The model's part of a run's config (Phase25Config or its Hydra DictConfig), typed."""
+    m = cfg.model
+    return GPTConfig(vocab_size, cfg.data.block_size, m.n_layer, m.n_head, m.n_embd,
+                     residual_of(cfg.inplace, cfg.via_data), LayerNormKind(cfg.ln), Attention(cfg.attention))
 
 
 class ConfigError(ValueError):
@@ -119,9 +159,6 @@ def validate(cfg) -> None:
     if DataKind(d.kind) is DataKind.text:
         if not d.path:
             raise ConfigError("data.path", "missing for data=text", "a path to a readable text file")
-        if not Path(d.path).is_file():
-            raise ConfigError("data.path", f"no file at '{d.path}'", "a path to a readable text file")
-        check_text_file(Path(d.path), d.block_size)
     elif d.path is not None:
         raise ConfigError("data.path", f"'{d.path}' given, but data={DataKind(d.kind).value} does not read files",
                           "data=text data.path=FILE, or no data.path")
@@ -134,159 +171,6 @@ def validate(cfg) -> None:
         raise ConfigError("run_name", problem, RUN_NAME_ALLOWED)
     if not cfg.out_dir:
         raise ConfigError("out_dir", "empty", "a directory path, e.g. experiments")
-    check_out_dir(cfg.out_dir)
-    check_memory(cfg)
-
-
-TEXT_TRAIN_FRACTION = 0.9  # of a text file's characters; the rest is cut into validation and test windows
-
-
-def text_too_short(n_chars: int, block_size: int) -> bool:
-    """Whether a text of n_chars characters leaves a training window and two held-out windows of block_size+1."""
-    n_train = int(n_chars * TEXT_TRAIN_FRACTION)
-    return n_train < block_size + 1 or (n_chars - n_train) // (block_size + 1) < 2
-
-
-def check_text_file(path: Path, block_size: int) -> None:
-    """Raise ConfigError unless the file is UTF-8 text long enough for block_size (read in chunks)."""
-    n_chars = 0
-    try:
-        with open(path, encoding="utf-8") as f:
-            while chunk := f.read(2**20):
-                n_chars += len(chunk)
-    except UnicodeDecodeError:
-        raise ConfigError("data.path", f"'{path}' is not UTF-8 text", "a UTF-8 text file") from None
-    except OSError as e:
-        raise ConfigError("data.path", f"'{path}' cannot be read ({e.strerror})", "a readable text file") from None
-    if text_too_short(n_chars, block_size):
-        raise ConfigError("data.path", f"'{path}' has {n_chars} characters, too few for data.block_size={block_size}",
-                          f"a file of at least {20 * (block_size + 1)} characters")
-
-
-def check_out_dir(out_dir: str) -> None:
-    """Raise ConfigError unless run directories can be written under out_dir (it may not exist yet)."""
-    problem = writable_dir_problem(out_dir)
-    if problem:
-        raise ConfigError("out_dir", problem, "a writable directory, or a path where one can be created")
-
-
-# ---- memory: refuse a run that cannot fit, before anything is allocated ----
-
-AGREEMENT_VOCAB_SIZE = 48  # len(minigpt.data.AGREEMENT_VOCAB); a test keeps the two equal
-TEXT_VOCAB_GUESS = 256  # distinct characters of a text file, for the estimate (rarely more)
-FLOAT = 4  # bytes of a float32
-HEADROOM = 512 * 2**20  # Python, torch and the libraries themselves
-SIZE_KEYS = ["model.n_layer", "model.n_embd", "model.n_head", "data.block_size", "data.n_train", "data.n_eval",
-             "train.batch_size"]
-
-
-@dataclass
-class MemoryEstimate:
-    """Bytes a run needs at its peak, by part: data, model (weights, gradients, AdamW's two moments), activations."""
-
-    data: int
-    model: int
-    activations: int
-
-    @property
-    def total(self) -> int:
-        return self.data + self.model + self.activations
-
-    def describe(self) -> str:
-        return (f"about {gib(self.total)} (data {gib(self.data)}, model and optimizer {gib(self.model)}, "
-                f"activations {gib(self.activations)})")
-
-
-def gib(n: float) -> str:
-    """Bytes in words: 48.2 MiB, 4.83 GiB, 1,864 GiB."""
-    if n < 2**27:
-        return f"{n / 2**20:.1f} MiB"
-    return f"{n / 2**30:.2f} GiB" if n < 1000 * 2**30 else f"{n / 2**30:,.0f} GiB"
-
-
-def estimate_memory(cfg) -> MemoryEstimate:
-    """What one training step and one evaluation of the config hold at once, from the sizes alone."""
-    m, d, t = cfg.model, cfg.data, cfg.train
-    L, H, C, T, B = m.n_layer, m.n_head, m.n_embd, d.block_size, t.batch_size
-    if DataKind(d.kind) is DataKind.text:
-        size = Path(d.path).stat().st_size if d.path and Path(d.path).is_file() else 0
-        V, eval_tokens = TEXT_VOCAB_GUESS, size // 20  # each of validation and test: about 5% of the file
-        data = size * 50  # the text, a list of Python ints while encoding, the int64 stream
-    else:
-        V, eval_tokens = AGREEMENT_VOCAB_SIZE, d.n_eval * T
-        data = (d.n_train + 2 * d.n_eval) * ((T + 1) * 8 * 3 + 12 * 8 * 10)  # seqs, x, y; generation temporaries
-    params = 2 * V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C
-    model = params * FLOAT * 4 + L * T * T  # weights, gradients, AdamW's two moments; each block's causal mask
-    per_token = L * 20 * C + 3 * V  # what backward keeps per position: ~20 (B, T, C) tensors per block, logits
-    train_step = B * T * per_token * FLOAT + B * H * T * T * L * 3 * FLOAT  # + scores, masked, softmax per block
-    evaluation = eval_tokens * (8 * C + 2 * V) * FLOAT + eval_tokens * H * T * 3 * FLOAT  # one layer at a time
-    return MemoryEstimate(data, model, max(train_step, evaluation))
-
-
-def available_memory() -> Optional[int]:
-    """Bytes this process may still allocate: MemAvailable, or the cgroup's limit if lower; None if unknown."""
-    available = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                available = int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        try:
-            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError):
-            pass
-    try:
-        limit, used = (Path("/sys/fs/cgroup", f).read_text().strip() for f in ("memory.max", "memory.current"))
-        if limit != "max":
-            available = min(available or math.inf, int(limit) - int(used))
-    except (OSError, ValueError):
-        pass
-    return available
-
-
-def check_memory(cfg) -> None:
-    """Raise ConfigError, naming the size that matters most, when the estimate exceeds the available memory."""
-    available = available_memory()
-    estimate = estimate_memory(cfg)
-    if available is None or estimate.total + HEADROOM <= available:
-        return
-    key = biggest_size(cfg, estimate.total)
-    default = default_of(key)
-    raise ConfigError(key, f"{key}={select(cfg, key)} needs {estimate.describe()}, and this machine has "
-                      f"{gib(available)} available", f"smaller sizes (default {key}={default})")
-
-
-def biggest_size(cfg, total: int) -> str:
-    """The size key whose default value would shrink the estimate the most."""
-    from copy import deepcopy
-
-    best, best_total = SIZE_KEYS[0], total
-    for key in SIZE_KEYS:
-        if select(cfg, key) <= default_of(key):
-            continue
-        smaller = deepcopy(cfg)
-        group, name = key.split(".")
-        setattr(getattr(smaller, group), name, default_of(key))
-        if (n := estimate_memory(smaller).total) < best_total:
-            best, best_total = key, n
-    return best
-
-
-def select(cfg, key: str):
-    group, name = key.split(".")
-    return getattr(getattr(cfg, group), name)
-
-
-def default_of(key: str):
-    return select(Phase25Config(), key)
-
-
-def memory_note(cfg) -> Optional[str]:
-    """A line to print before a run much bigger than the default (it fits, but takes a while to build)."""
-    estimate = estimate_memory(cfg)
-    if estimate.total < 2**30:
-        return None
-    return f"this run needs {estimate.describe()} of memory: building it may take a while"
 
 
 def default_run_name(cfg) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minigpt.config import TEXT_TRAIN_FRACTION, ConfigError, DataKind, text_too_short
+from minigpt.config import ConfigError, DataKind
 
 PAD = "<pad>"
 IGNORE = -1  # target id that cross_entropy skips (padding)
@@ -116,6 +116,37 @@ def agreement_splits(n_train: int, n_eval: int, block_size: int, seed: int) -> S
     val_x, val_y, _ = encode(agreement_sentences(n_eval, held, rng))
     test_x, test_y, test_mask = encode(agreement_sentences(n_eval, held, rng))
     return Splits(AGREEMENT_VOCAB, train_x, train_y, val_x, val_y, test_x, test_y, test_mask)
+
+
+TEXT_TRAIN_FRACTION = 0.9  # of a text file's characters; the rest is cut into validation and test windows
+
+
+def text_too_short(n_chars: int, block_size: int) -> bool:
+    """Whether a text of n_chars characters leaves a training window and two held-out windows of block_size+1."""
+    n_train = int(n_chars * TEXT_TRAIN_FRACTION)
+    return n_train < block_size + 1 or (n_chars - n_train) // (block_size + 1) < 2
+
+
+def check_text_source(data_cfg) -> None:
+    """Raise ConfigError unless data=text names a UTF-8 file long enough for data.block_size (read in chunks)."""
+    if DataKind(data_cfg.kind) is not DataKind.text:
+        return
+    path, block_size = Path(data_cfg.path), data_cfg.block_size
+    if not path.is_file():
+        raise ConfigError("data.path", f"no file at '{path}'", "a path to a readable text file")
+    n_chars = 0
+    try:
+        with open(path, encoding="utf-8") as f:
+            while chunk := f.read(2**20):
+                n_chars += len(chunk)
+    except UnicodeDecodeError:
+        raise ConfigError("data.path", f"'{path}' is not UTF-8 text", "a UTF-8 text file") from None
+    except OSError as e:
+        raise ConfigError("data.path", f"'{path}' cannot be read ({e.strerror})", "a readable text file") from None
+    if text_too_short(n_chars, block_size):
+        raise ConfigError("data.path", f"'{path}' has {n_chars} characters, too few for data.block_size={block_size}",
+                          f"a file of at least {20 * (block_size + 1)} characters")
+
 
 
 def text_splits(path: Path, block_size: int) -> Splits:

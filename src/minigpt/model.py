@@ -1,10 +1,13 @@
 """The GPT: token and position embeddings, a stack of blocks, a final LayerNorm and the head."""
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from minigpt.block import Block
+from minigpt.config import GPTConfig, gpt_config
 from minigpt.data import IGNORE
 from minigpt.layer_norm import LayerNorm
 
@@ -12,18 +15,18 @@ from minigpt.layer_norm import LayerNorm
 class GPT(nn.Module):
     """A decoder-only transformer over token ids (B, T) -> logits (B, T, V)."""
 
-    def __init__(self, vocab_size: int, block_size: int, n_layer: int, n_head: int, n_embd: int,
-                 inplace: bool = False, via_data: bool = False, ln="torch"):
+    def __init__(self, config: GPTConfig):
         super().__init__()
-        self.token_embedding = nn.Embedding(vocab_size, n_embd)
-        self.position_embedding = nn.Embedding(block_size, n_embd)
-        self.blocks = nn.ModuleList(
-            Block(n_embd, n_head, block_size, inplace, via_data, ln) for _ in range(n_layer))
-        self.ln_final = LayerNorm(n_embd, ln)
-        self.head = nn.Linear(n_embd, vocab_size, bias=False)
+        self.config = config
+        self.token_embedding = nn.Embedding(config.vocab_size, config.n_embd)
+        self.position_embedding = nn.Embedding(config.block_size, config.n_embd)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_final = LayerNorm(config.n_embd, config.ln)
+        self.head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.apply(init_weights)
 
-    def forward(self, idx, targets=None):
+    def forward(self, idx: torch.Tensor,
+                targets: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Logits (B, T, V) and, when targets are given, the mean cross-entropy over non-padding."""
         positions = torch.arange(idx.size(1), device=idx.device)
         h = self.token_embedding(idx) + self.position_embedding(positions)  # (B, T, C)
@@ -45,6 +48,4 @@ def init_weights(module: nn.Module) -> None:
 
 def build_model(cfg, vocab_size: int) -> GPT:
     """The GPT the config describes, on the CPU, initialised from the current torch seed."""
-    m = cfg.model
-    return GPT(vocab_size, cfg.data.block_size, m.n_layer, m.n_head, m.n_embd,
-               cfg.inplace, cfg.via_data, cfg.ln)
+    return GPT(gpt_config(cfg, vocab_size))

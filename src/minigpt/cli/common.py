@@ -1,17 +1,20 @@
 """What every entry point shares: compose the Hydra config and turn user mistakes into one line."""
 
+import dataclasses
 import itertools
 import sys
+import typing
 from dataclasses import dataclass, field
+from enum import Enum
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
-from omegaconf.nodes import BooleanNode, EnumNode, FloatNode, IntegerNode, StringNode
 
 from minigpt.config import ConfigError, Phase25Config
 from minigpt.lab.compose import CONFIG_DIR, compose_config
+from minigpt.runs.guard import check_can_run
 
 
 USAGE_EXIT = 2  # a user mistake, as argparse and diff use it
@@ -23,9 +26,12 @@ class UsageError(Exception):
 
 
 def load_config(overrides: list[str], config_name: str = "phase25") -> DictConfig:
-    """Compose configs/<config_name>.yaml with Hydra overrides, validate it, or raise UsageError."""
+    """Compose configs/<config_name>.yaml with Hydra overrides, validate it, check that it can run here (out_dir,
+    memory, a text file), or raise UsageError."""
     try:
-        return compose_config(overrides, config_name)
+        cfg = compose_config(overrides, config_name)
+        check_can_run(cfg)
+        return cfg
     except ConfigError as e:
         raise UsageError(f"bad config: {e}") from None
     except OverrideParseException as e:
@@ -53,15 +59,15 @@ def override_error_line(error: HydraException, overrides: list[str]) -> str:
 
 
 def allowed_values(key: str) -> str:
-    """What the schema accepts at `key` (dotted: model.n_layer), in words."""
-    node = OmegaConf.structured(Phase25Config)
-    for part in key.split("."):  # _get_node reads one level: the typed node, not its value
-        node = node._get_node(part) if isinstance(node, DictConfig) else None
-    if isinstance(node, EnumNode):
-        return ", ".join(m.name for m in node.enum_type)
-    kinds = {BooleanNode: "true or false", IntegerNode: "an integer", FloatNode: "a number",
-             StringNode: "a string"}
-    return next((words for kind, words in kinds.items() if isinstance(node, kind)), "see configs/phase25.yaml")
+    """What the schema accepts at `key` (dotted: model.n_layer), in words, read from the dataclasses' types."""
+    kind: object = Phase25Config
+    for part in key.split("."):
+        kind = typing.get_type_hints(kind).get(part) if dataclasses.is_dataclass(kind) else None
+    kind = next((a for a in typing.get_args(kind) if a is not type(None)), kind)  # Optional[str] -> str
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return ", ".join(m.name for m in kind)
+    words = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    return words.get(kind, "see configs/phase25.yaml")  # type: ignore[call-overload]
 
 
 def unparsable_line(overrides: list[str], error: Exception) -> str:
@@ -87,8 +93,9 @@ def missing_option_line(message: str, overrides: list[str]) -> str:
             options = ", ".join(sorted(p.stem for p in group_dir.glob("*.yaml")))
             return f"no {group} named '{option}'; allowed: {options}"
         if group.startswith("hydra/"):
-            return (f"no {group} named '{option}' (a Hydra plugin that is not installed?); for the joblib "
-                    "launcher: pip install -e '.[joblib]'")
+            return (f"no {group} named '{option}' (a Hydra plugin that is not installed?); the extras: "
+                    "pip install -e '.[joblib]' (hydra/launcher=joblib), '.[submitit]' (hydra/launcher=submitit_local), "
+                    "'.[optuna]' (hydra/sweeper=optuna)")
     return f"bad config: {message.splitlines()[0]}"
 
 

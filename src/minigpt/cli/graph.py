@@ -17,6 +17,7 @@ from minigpt.runs import CONFIG, SUMMARY, RunError, fresh_dir, write_json
 
 PROGRAM = "phase-25-graph"
 BATCH_SIZE = 8  # a small batch: the graph's shape does not depend on B, and the walk stays instant
+EXPLICIT = "attention=explicit"  # the graph a learner walks: scores, softmax, weights @ v as separate nodes
 MAX_LINES = 6  # unverifiable nodes listed one by one; more are counted by reason
 VERDICT_STYLE = {"intact": "green", "broken": "bold red", "unverifiable": "bold yellow"}
 HELP = f"""usage: {PROGRAM} [--block=N] [key=value ...]
@@ -25,6 +26,7 @@ Build the phase-25 mini-GPT, run one forward on a batch of {BATCH_SIZE} under th
 backward graph of block N (default 0) with its saved tensors, and write the picture of that block
 (graph.png, graph.svg: clobbered saves red, unverifiable ones yellow) and the whole graph (graph.dot,
 graph.mmd) into experiments/25-graph-A (control) or 25-graph-B (in place).
+Attention is written out ({EXPLICIT}) unless an argument says otherwise.
 Arguments are the Hydra overrides of training, e.g.
   {PROGRAM}                              out of place: intact
   {PROGRAM} inplace=true                 every clobbered saved tensor, and the add_ that bumped it
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     if args is None:
         return
     block, overrides = parse_block(args)
-    cfg = config_or_fail(overrides, PROGRAM)
+    cfg = config_or_fail([EXPLICIT, *overrides], PROGRAM)
     if not 0 <= block < cfg.model.n_layer:
         fail(f"--block={block} does not exist; allowed: 0 to model.n_layer-1={cfg.model.n_layer - 1}", PROGRAM)
     console = Console()

@@ -10,6 +10,7 @@ import shlex
 import signal
 import sys
 import time
+from typing import Optional
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -23,12 +24,13 @@ from rich.text import Text
 from autograd_doctor import VERSION_ERROR, project_frames, write_graph_files
 from minigpt.cli.common import UsageError, check_command_line, fail, split_command_line, swept_keys
 from minigpt.cli.sweep_report import planned_jobs
-from minigpt.config import ConfigError, Phase25Config, default_run_name, memory_note
+from minigpt.config import ConfigError, Phase25Config, default_run_name
 from minigpt.data import Splits, make_splits
 from minigpt.lab.compose import CONFIG_DIR, register_configs
 from minigpt.lab.gpt_doctor import diagnose_model
 from minigpt.lab.sweep import job_name
 from minigpt.runs import CURVES, RunDir, RunError
+from minigpt.runs.guard import check_can_run, memory_note
 from minigpt.train import TrainResult, pick_device, train
 
 PROGRAM = "phase-25-train"
@@ -55,8 +57,15 @@ def main(argv: list[str] | None = None, program: str = PROGRAM) -> None:
     statuses: list[int] = []
     register_configs()
     others = [k for k in swept_keys(line.overrides) if k not in ("experiment", "seed")]
-    app = hydra.main(config_path=str(CONFIG_DIR), config_name="phase25", version_base="1.3")(
-        lambda cfg: statuses.append(run_job(cfg, line.multirun, others)))
+
+    def task(cfg: DictConfig) -> Optional[float]:
+        """Hydra's task function: one job; its return value, the final validation loss, is what a sweeper
+        such as hydra/sweeper=optuna minimises (None when the run stopped before its first evaluation)."""
+        status, final_val_loss = run_job(cfg, line.multirun, others)
+        statuses.append(status)
+        return final_val_loss
+
+    app = hydra.main(config_path=str(CONFIG_DIR), config_name="phase25", version_base="1.3")(task)
     sys.argv = [program, *args]  # Hydra reads its command line from sys.argv
     try:
         app()
@@ -74,8 +83,9 @@ def check_job_names(overrides: list[str]) -> None:
         raise UsageError(f"job {twice} appears twice in the multirun; allowed: each combination once")
 
 
-def run_job(cfg: DictConfig, multirun: bool, swept_others: list[str]) -> int:
-    """One run: its record under out_dir (multirun: the sweep directory), the report, its exit status."""
+def run_job(cfg: DictConfig, multirun: bool, swept_others: list[str]) -> tuple[int, Optional[float]]:
+    """One run: its record under out_dir (multirun: the sweep directory), the report; its exit status and its
+    final validation loss."""
     overrides = list(HydraConfig.get().overrides.task)
     if multirun:  # <experiment>-seed<k>, plus any other swept override, as the sweep report expects
         swept = [o for o in overrides if o.split("=", 1)[0].lstrip("+") in swept_others]
@@ -83,6 +93,7 @@ def run_job(cfg: DictConfig, multirun: bool, swept_others: list[str]) -> int:
         cfg.run_name = job_name(HydraConfig.get().runtime.choices.get("experiment"), cfg.seed, swept)
     try:
         pick_device(cfg.device)
+        check_can_run(cfg)  # where the run claims its directory: out_dir writable, memory enough
         splits = make_splits(cfg.data, cfg.seed)  # a text file that cannot be used fails here, in one line
     except ConfigError as e:
         fail(f"bad config: {e}", PROGRAM)
@@ -106,7 +117,7 @@ def run_job(cfg: DictConfig, multirun: bool, swept_others: list[str]) -> int:
             write_crash_graph(cfg, run, result, console)
     if multirun and result.status == "interrupted":
         raise SystemExit(EXIT_STATUS["interrupted"])  # stop the sweep: the jobs run so far keep their records
-    return EXIT_STATUS[result.status]
+    return EXIT_STATUS[result.status], result.summary.get("final_val_loss")
 
 
 def raise_keyboard_interrupt(signum, frame):

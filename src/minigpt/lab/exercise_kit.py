@@ -53,11 +53,16 @@ def tiny_data() -> tuple[Splits, torch.Tensor, torch.Tensor]:
     return splits, x, y
 
 
-def tiny_gpt(model_module: ModuleType, vocab_size: int, **switches) -> torch.nn.Module:
-    """The tiny config's GPT from `model_module` (the course's minigpt.model or a copy's), seeded like a run."""
+def tiny_gpt(model_module: ModuleType, vocab_size: int, inplace: bool = False, via_data: bool = False,
+             ln: str = "torch") -> torch.nn.Module:
+    """The tiny config's GPT from `model_module` (the course's minigpt.model or a copy's), seeded like a run,
+    with the explicit attention a learner reads."""
     torch.manual_seed(TINY.seed)
+    config = sys.modules[model_module.GPTConfig.__module__]  # the copy's minigpt.config, beside its model
     m = TINY.model
-    return model_module.GPT(vocab_size, TINY.data.block_size, m.n_layer, m.n_head, m.n_embd, **switches)
+    return model_module.GPT(config.GPTConfig(vocab_size, TINY.data.block_size, m.n_layer, m.n_head, m.n_embd,
+                                             config.residual_of(inplace, via_data), config.LayerNormKind(ln),
+                                             config.Attention.explicit))
 
 
 def core_files() -> dict[str, Path]:

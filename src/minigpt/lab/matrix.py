@@ -11,22 +11,21 @@ The variants swap modules for small subclasses defined here; the model's own fil
 import contextlib
 import copy
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from autograd_doctor import diagnose_forward, is_version_error
 from minigpt.attention import CausalSelfAttention
 from minigpt.block import Block
-from minigpt.config import LayerNormKind
+from minigpt.config import Attention, GPTConfig, LayerNormKind, Residual
 from minigpt.data import make_splits
-from autograd_doctor import diagnose_forward, is_version_error
 from minigpt.feed_forward import FeedForward
 from minigpt.lab.rounding import rounding_bound
 from minigpt.model import GPT, build_model
-
 
 
 # ---- the swapped modules: each has an out-of-place twin chosen by `inplace` ----
@@ -34,9 +33,9 @@ from minigpt.model import GPT, build_model
 class GainBlock(Block):
     """A block that multiplies each LayerNorm output by a learned per-channel gain."""
 
-    def __init__(self, n_embd: int, n_head: int, block_size: int, inplace: bool):
-        super().__init__(n_embd, n_head, block_size)
-        self.gain = nn.Parameter(torch.ones(n_embd))
+    def __init__(self, config: GPTConfig, inplace: bool):
+        super().__init__(replace(config, residual=Residual.out_of_place))
+        self.gain = nn.Parameter(torch.ones(config.n_embd))
         self.gain_inplace = inplace
 
     def scaled(self, x):
@@ -51,7 +50,7 @@ class ViewResidualBlock(Block):
     """The in-place residual written through two views of h, the first at a non-zero offset (or out of place)."""
 
     def forward(self, h):  # h: (B, T, C)
-        if not self.inplace:
+        if self.residual is Residual.out_of_place:
             return super().forward(h)
         for norm, branch in ((self.ln1, self.attn), (self.ln2, self.ffn)):
             update = branch(norm(h))  # (B, T, C); norm saved h
@@ -103,8 +102,8 @@ def exp_div_softmax(scores, future, inplace: bool):
 class SoftmaxSwapAttention(CausalSelfAttention):
     """Causal self-attention whose scores -> weights step is a function given at construction."""
 
-    def __init__(self, n_embd: int, n_head: int, block_size: int, softmax: Callable, inplace: bool):
-        super().__init__(n_embd, n_head, block_size)
+    def __init__(self, config: GPTConfig, softmax: Callable, inplace: bool):
+        super().__init__(replace(config, attention=Attention.explicit))
         self.softmax, self.inplace = softmax, inplace
 
     def forward(self, x):
@@ -127,13 +126,13 @@ def swap(parent: nn.Module, name: str, new: nn.Module) -> None:
 def residual_add_(model: GPT, inplace: bool) -> None:
     """Every block's residual as h.add_(...) (inplace) or h = h + ... (twin)."""
     for block in model.blocks:
-        block.inplace = inplace
+        block.residual = Residual.inplace if inplace else Residual.out_of_place
 
 
 def residual_via_data(model: GPT, inplace: bool) -> None:
     """Every block's residual as h.data.add_(...) (inplace) or h = h + ... (twin)."""
     for block in model.blocks:
-        block.inplace = block.via_data = inplace
+        block.residual = Residual.via_data if inplace else Residual.out_of_place
 
 
 def unchecked_layer_norm(model: GPT, inplace: bool) -> None:
@@ -145,16 +144,15 @@ def unchecked_layer_norm(model: GPT, inplace: bool) -> None:
 
 def residual_through_views(model: GPT, inplace: bool) -> None:
     """Every block becomes a ViewResidualBlock: the residual add_ through views of h, or out of place."""
-    for i, block in enumerate(model.blocks):
-        n_embd, n_head = block.ln1.weight.numel(), block.attn.n_head
-        swap(model.blocks, str(i), ViewResidualBlock(n_embd, n_head, block.attn.future.size(0), inplace))
+    residual = Residual.inplace if inplace else Residual.out_of_place
+    for i in range(len(model.blocks)):
+        swap(model.blocks, str(i), ViewResidualBlock(replace(model.config, residual=residual)))
 
 
 def gain_mul_(model: GPT, inplace: bool) -> None:
     """Every block becomes a GainBlock, multiplying its LayerNorm outputs in place or not."""
-    for i, block in enumerate(model.blocks):
-        n_embd, n_head = block.ln1.weight.numel(), block.attn.n_head
-        swap(model.blocks, str(i), GainBlock(n_embd, n_head, block.attn.future.size(0), inplace))
+    for i in range(len(model.blocks)):
+        swap(model.blocks, str(i), GainBlock(model.config, inplace))
 
 
 def relu_(model: GPT, inplace: bool) -> None:
@@ -167,8 +165,7 @@ def softmax_patch(softmax: Callable) -> Callable[[GPT, bool], None]:
     """A patch that gives every block's attention the given scores -> weights function."""
     def patch(model: GPT, inplace: bool) -> None:
         for block in model.blocks:
-            n_embd, n_head, block_size = block.ln1.weight.numel(), block.attn.n_head, block.attn.future.size(0)
-            swap(block, "attn", SoftmaxSwapAttention(n_embd, n_head, block_size, softmax, inplace))
+            swap(block, "attn", SoftmaxSwapAttention(model.config, softmax, inplace))
     return patch
 
 

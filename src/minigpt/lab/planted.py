@@ -26,8 +26,8 @@ class PlantedBug:
 
 
 BUGS = (
-    PlantedBug("attention.py", "weights = softmax_over_keys(scores)  # (B, H, T, T); torch.softmax, made fast for short rows", (
-        "weights = softmax_over_keys(scores)  # (B, H, T, T); torch.softmax, made fast for short rows",
+    PlantedBug("attention.py", "weights = torch.softmax(scores, dim=-1)  # (B, H, T, T); each row sums to 1", (
+        "weights = torch.softmax(scores, dim=-1)  # (B, H, T, T); each row sums to 1",
         "weights.masked_fill_(self.future[:T, :T], 0.0)  # the future gets exactly zero weight",
     )),
     PlantedBug("feed_forward.py", "return self.down(F.gelu(self.up(x)))  # (B, T, C)", (
@@ -58,7 +58,7 @@ import sys
 import torch
 
 from autograd_doctor import diagnose_forward
-from minigpt.config import DataConfig  # Python puts this script's folder first on sys.path: the copy, not src/
+from minigpt.config import Attention, DataConfig, GPTConfig  # this script's folder comes first on sys.path: the copy
 from minigpt.data import make_splits
 from minigpt.model import GPT
 
@@ -67,7 +67,7 @@ if set(sys.argv[1:]) - set(OPTIONS):
     sys.exit(f"usage: run.py [{' | '.join(OPTIONS)}]")
 torch.manual_seed(0)
 splits = make_splits(DataConfig(n_train=256, n_eval=64), seed=0)
-model = GPT(len(splits.vocab), block_size=12, n_layer=1, n_head=4, n_embd=32)
+model = GPT(GPTConfig(len(splits.vocab), block_size=12, n_layer=1, n_head=4, n_embd=32, attention=Attention.explicit))
 x, y = splits.batch(torch.Generator().manual_seed(0), 16)  # (B, T)
 if "doctor=true" in sys.argv:
     report = diagnose_forward(lambda: model(x, y)[1], dict(model.named_parameters()))
