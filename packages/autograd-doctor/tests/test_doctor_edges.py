@@ -1,17 +1,16 @@
 """The doctor at its edges: culprits it cannot see, tensors that are not plain, losses that are not losses,
 checkpoint, torch.compile and size."""
 
-import inspect
 import time
 
 import pytest
 import torch
+from source_lines import site_of
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from autograd_doctor._doctor import CHECKPOINT_REASON, COMPILED_REASON, UNTRACED, diagnose, diagnose_forward
 from autograd_doctor._tracer import trace_inplace
-from source_lines import site_of
 
 
 def mutation_through_detach():

@@ -6,10 +6,10 @@ import traceback
 
 import pytest
 import torch
+from source_lines import site_of
 from torch import nn
 
 import autograd_doctor
-from source_lines import site_of
 
 
 def detach_mutation():

@@ -11,6 +11,7 @@ import torch.nn.functional as F  # noqa: F401 - the high patterns run through it
 from autograd_doctor import lint_report, lint_source, main
 from autograd_doctor._lint import SAVES_OUTPUT
 
+
 def codes(source: str) -> list[str]:
     return [f.code for f in lint_source(textwrap.dedent(source)).findings]
 

@@ -3,16 +3,16 @@ PyTorch's backward runs, and after one in-place edit of a real block, every brea
 doctor, by the LayerNorms' own input versions) with the line of the edit. `pip install -e .[real-models]`."""
 
 import importlib
+import inspect
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
 import torch
+from source_lines import sites_of
 from torch import nn
 
 from autograd_doctor import diagnose_forward
-from source_lines import sites_of
 
 pytestmark = pytest.mark.real_models
 VERSIONS = re.compile(r"is at version (\d+); expected version (\d+) instead")
@@ -36,7 +36,8 @@ def clobbered_layer_norms(model: nn.Module, forward) -> set[str]:
             seen.setdefault(name, (args[0], args[0]._version))
         return hook
 
-    hooks = [m.register_forward_pre_hook(note(name)) for name, m in model.named_modules() if isinstance(m, nn.LayerNorm)]
+    hooks = [m.register_forward_pre_hook(note(name)) for name, m in model.named_modules()
+             if isinstance(m, nn.LayerNorm)]
     try:
         forward()
     finally:

@@ -5,10 +5,10 @@ import contextlib
 
 import pytest
 import torch
+from source_lines import site_of
 from torch import nn
 
 import autograd_doctor
-from source_lines import site_of
 
 
 def gan_step(fused: bool, explain_whole_loop: bool = False, seed: int = 0):

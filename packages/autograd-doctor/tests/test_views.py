@@ -3,9 +3,9 @@ when that memory was written again, and explains the error by the ops it saw."""
 
 import pytest
 import torch
+from source_lines import site_of
 
 import autograd_doctor
-from source_lines import site_of
 
 
 def relu_then_scale_a_slice():

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from source_lines import path_as_named, site_of
 from torch import nn
 
 import autograd_doctor
-from source_lines import path_as_named, site_of
 
 
 class Head(nn.Module):

@@ -10,7 +10,7 @@ import runpy
 import sys
 import traceback
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import NoReturn
 
 from autograd_doctor._explain import explain, without_doctor_frames
 from autograd_doctor._lint import lint_command
@@ -52,7 +52,7 @@ def parser() -> OneLineParser:
     return top
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the command in `argv` (default sys.argv[1:]); returns the exit status."""
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     return run_script(args.script, args.args) if args.command == "run" else lint(args.paths, args.quiet)

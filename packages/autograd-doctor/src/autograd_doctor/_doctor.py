@@ -7,13 +7,16 @@ name the op and the line that bumped each one. Saves the check cannot see are fl
 """
 
 import contextlib
+import functools
 import gc
 import re
 from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping, Optional
+from typing import Any, cast
 
 import torch
+from torch.autograd.graph import Node
 
 import autograd_doctor._torch_internals as internals
 from autograd_doctor._events import EventLog, InplaceEvent
@@ -40,16 +43,16 @@ class SavedSlot:
     """One tensor a backward node saved, and what the version check says about it."""
 
     name: str  # "input", "mat2", "saved_tensors[0]", "ctx.x"
-    shape: Optional[tuple[int, ...]]
+    shape: tuple[int, ...] | None
     status: str  # ok | clobbered | unverifiable
-    saved_version: Optional[int] = None  # known when the check could run
-    found_version: Optional[int] = None
+    saved_version: int | None = None  # known when the check could run
+    found_version: int | None = None
     bumped_by: list[InplaceEvent] = field(default_factory=list)  # clobbered: every op that moved it
     # "exact": traced ops on the same storage move it from saved to found, step by step; "partial": some steps
     # were not seen; "unknown": none was; None: the forward was not traced. Never a guess by shape.
-    join: Optional[str] = None
+    join: str | None = None
     changed_by: list[InplaceEvent] = field(default_factory=list)  # unverifiable: ops after it was kept (.data: any)
-    message: Optional[str] = None  # PyTorch's own error, verbatim, for a clobbered slot
+    message: str | None = None  # PyTorch's own error, verbatim, for a clobbered slot
 
 
 @dataclass
@@ -59,16 +62,16 @@ class NodeReport:
     index: int
     name: str  # "NativeLayerNormBackward0"
     slots: list[SavedSlot]
-    values: dict  # saved non-tensors: sizes, dims, alpha
+    values: dict[str, Any]  # saved non-tensors: sizes, dims, alpha
     next_indices: list[int]
     stack: list[str]  # project frames of the forward that created it (anomaly mode), outermost first
-    unverifiable_reason: Optional[str] = None
-    leaf_name: Optional[str] = None  # AccumulateGrad: the parameter it accumulates into
-    module: Optional[str] = None  # the module whose parameters feed it directly: "blocks.0.ln2"
-    fn: Optional[torch.autograd.graph.Node] = field(default=None, repr=False, compare=False)
+    unverifiable_reason: str | None = None
+    leaf_name: str | None = None  # AccumulateGrad: the parameter it accumulates into
+    module: str | None = None  # the module whose parameters feed it directly: "blocks.0.ln2"
+    fn: torch.autograd.graph.Node | None = field(default=None, repr=False, compare=False)
 
     @property
-    def source(self) -> Optional[str]:
+    def source(self) -> str | None:
         """The innermost project frame that created this node, "src/minigpt/layer_norm.py:61"."""
         return self.stack[-1] if self.stack else None
 
@@ -89,10 +92,10 @@ class Break:
     saved_version: int
     found_version: int
     bumped_by: list[InplaceEvent]
-    join: Optional[str]
-    source: Optional[str]
+    join: str | None
+    source: str | None
     message: str
-    module: Optional[str] = None
+    module: str | None = None
 
     def __str__(self) -> str:
         where = f" in {self.module}" if self.module else f" (created at {self.source})" if self.source else ""
@@ -107,9 +110,9 @@ class Unverifiable:
     node: str
     node_index: int
     reason: str
-    source: Optional[str]
+    source: str | None
     changed_by: list[InplaceEvent] = field(default_factory=list)
-    module: Optional[str] = None
+    module: str | None = None
 
     def __str__(self) -> str:
         where = f" in {self.module}" if self.module else f" (created at {self.source})" if self.source else ""
@@ -125,11 +128,11 @@ class DoctorReport:
     nodes: list[NodeReport]
     breaks: list[Break]
     unverifiable: list[Unverifiable]
-    events: Optional[list[InplaceEvent]]  # None when the forward was not traced
+    events: list[InplaceEvent] | None  # None when the forward was not traced
     # The graph's nodes, root last, released after everything above: freed root first, one node at a time.
     # Freed leaves first, the root's release would cascade down a deep chain on the C stack and crash
     # (a 100k-node chain, once walked from Python; pytorch/pytorch#155322, #109948).
-    graph_root_last: tuple = field(default=(), repr=False, compare=False)
+    graph_root_last: tuple[Node, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def verdict(self) -> str:
@@ -153,7 +156,7 @@ class DoctorReport:
                 f" in-place events")
 
 
-def check_loss(loss) -> None:
+def check_loss(loss: object) -> None:
     """TypeError for a loss that is not a tensor, ValueError for one backward cannot run through."""
     if not isinstance(loss, torch.Tensor):
         raise TypeError(f"the loss must be a torch.Tensor, got {type(loss).__name__}: return the loss tensor "
@@ -168,15 +171,16 @@ def check_loss(loss) -> None:
 class Diagnosis:
     """What a walk joins with: the traced events by storage, node creation sites, parameter names."""
 
-    events: Optional[list[InplaceEvent]] = None  # None when the forward was not traced
-    sites: Optional[CreationSites] = None
-    names_by_id: dict = field(default_factory=dict)
-    checkpoints: dict = field(default_factory=dict)  # checkpoint frame -> (reason, ops that changed its inputs)
+    events: list[InplaceEvent] | None = None  # None when the forward was not traced
+    sites: CreationSites | None = None
+    names_by_id: dict[int, str] = field(default_factory=dict)
+    # checkpoint frame -> (reason, ops that changed its inputs)
+    checkpoints: dict[object, tuple[str, list[InplaceEvent]]] = field(default_factory=dict)
     skip_freed: bool = False  # after a failed backward: slots already released are skipped, not errors
-    module_names: dict = field(default_factory=dict)  # id(module) -> its path, for nodes with no parameter
+    module_names: dict[int, str] = field(default_factory=dict)  # id(module) -> its path, for nodes with no parameter
     logs: list[EventLog] = field(default_factory=list)  # where events are joined by storage (built from events)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.logs and self.events is not None:
             log = EventLog()
             for event in self.events:
@@ -188,40 +192,42 @@ class Diagnosis:
         found = [e for log in self.logs for e in log.on_storage(tensor)]
         return sorted(found, key=lambda e: e.order) if len(self.logs) > 1 else found
 
-    def op_that_made(self, node) -> Optional[InplaceEvent]:
+    def op_that_made(self, node: Node) -> InplaceEvent | None:
         """The traced in-place op whose run created `node` (a CopySlices), by sequence numbers."""
         nr = internals.sequence_nr(node)
         return next((e for e in self.events or [] if e.nodes_end is not None and e.newest_node_nr is not None
                      and e.newest_node_nr < nr < e.nodes_end), None)
 
 
-def diagnose(loss: torch.Tensor, inplace_events: Optional[list[InplaceEvent]] = None,
-             parameter_names: Optional[Mapping[str, torch.Tensor]] = None,
-             sites: Optional[CreationSites] = None) -> DoctorReport:
+def diagnose(loss: torch.Tensor, inplace_events: list[InplaceEvent] | None = None,
+             parameter_names: Mapping[str, torch.Tensor] | None = None,
+             sites: CreationSites | None = None) -> DoctorReport:
     """Check every saved slot of the graph behind `loss`; call it BEFORE backward (which frees them)."""
     check_loss(loss)
     names_by_id = {id(p): name for name, p in (parameter_names or {}).items()}
     return diagnose_roots([loss.grad_fn], Diagnosis(inplace_events, sites, names_by_id))
 
 
-def diagnose_roots(roots: list, diagnosis: Diagnosis) -> DoctorReport:
+def diagnose_roots(roots: list[Node | None], diagnosis: Diagnosis) -> DoctorReport:
     """The report on every node reachable from `roots` (grad_fns; None entries are skipped)."""
     order = reachable_nodes(roots)
     index = {fn: i for i, fn in enumerate(order)}
     nodes = [inspect_node(i, fn, index, diagnosis) for i, fn in enumerate(order)]
     for node in nodes:
-        leaves = [nodes[i].leaf_name for i in node.next_indices if nodes[i].leaf_name]
+        leaves = [leaf for i in node.next_indices if (leaf := nodes[i].leaf_name)]
         node.module = leaves[0].rpartition(".")[0] if leaves else running_module(node, diagnosis)
-    newest_first = sorted(nodes, key=lambda n: -internals.sequence_nr(n.fn))  # the engine's order among ready nodes
-    breaks = [Break(n.name, n.index, s.name, s.shape, s.saved_version, s.found_version, s.bumped_by, s.join,
-                    n.source, s.message, n.module) for n in newest_first for s in n.clobbered]
+    # the engine's order among ready nodes
+    newest_first = sorted(nodes, key=lambda n: -internals.sequence_nr(cast(Node, n.fn)))
+    breaks = [Break(n.name, n.index, s.name, s.shape, s.saved_version, s.found_version,  # type: ignore[arg-type]
+                    s.bumped_by, s.join, n.source, s.message, n.module)  # type: ignore[arg-type]  # set when clobbered
+              for n in newest_first for s in n.clobbered]
     unverifiable = [Unverifiable(n.name, n.index, n.unverifiable_reason, n.source,
                                  [e for s in n.slots for e in s.changed_by], n.module)
                     for n in newest_first if n.unverifiable_reason]
     return DoctorReport(nodes, breaks, unverifiable, diagnosis.events, tuple(reversed(order)))
 
 
-def running_module(node: NodeReport, diagnosis: Diagnosis) -> Optional[str]:
+def running_module(node: NodeReport, diagnosis: Diagnosis) -> str | None:
     """The path of the module that was running when the node was made (explain() notes it), or None."""
     if diagnosis.sites is None or node.fn is None:
         return None
@@ -230,7 +236,7 @@ def running_module(node: NodeReport, diagnosis: Diagnosis) -> Optional[str]:
 
 
 def diagnose_forward(forward: Callable[[], torch.Tensor],
-                     parameter_names: Optional[Mapping[str, torch.Tensor]] = None) -> DoctorReport:
+                     parameter_names: Mapping[str, torch.Tensor] | None = None) -> DoctorReport:
     """Run `forward` (returning the loss) under the in-place tracer, then diagnose its graph."""
     tracer = InplaceTracer(sites=True)
     with paused_gc():
@@ -252,9 +258,11 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def reachable_nodes(roots: list) -> list[torch.autograd.graph.Node]:
+def reachable_nodes(roots: list[Node | None]) -> list[Node]:
     """Every node reachable from `roots` through their next nodes, breadth first (the order backward meets them)."""
-    order, seen, queue = [], set(), deque(r for r in roots if r is not None)
+    order: list[Node] = []
+    seen: set[Node] = set()
+    queue = deque(r for r in roots if r is not None)
     while queue:
         fn = queue.popleft()
         if fn in seen:
@@ -265,16 +273,16 @@ def reachable_nodes(roots: list) -> list[torch.autograd.graph.Node]:
     return order
 
 
-def inspect_node(i: int, fn, index: dict, diagnosis: Diagnosis) -> NodeReport:
+def inspect_node(i: int, fn: Node, index: dict[Node, int], diagnosis: Diagnosis) -> NodeReport:
     """Read one node's saved slots through PyTorch's own check, and where it was created."""
-    slots = []
+    checked: list[SavedSlot | None] = []
     for name, raw in internals.raw_saved(fn, diagnosis.skip_freed):
         if isinstance(raw, (list, tuple)):  # a list slot: a custom Function's save_for_backward
-            slots += [check_slot(f"saved_{name}[{k}]", r, lambda k=k: internals.unpack_list_item(fn, name, k),
-                                 diagnosis) for k, r in enumerate(raw)]
+            checked += [check_slot(f"saved_{name}[{k}]", r, functools.partial(internals.unpack_list_item, fn, name, k),
+                                   diagnosis) for k, r in enumerate(raw)]
         elif raw is not None:
-            slots.append(check_slot(name, raw, lambda name=name: internals.unpack_slot(fn, name), diagnosis))
-    slots = [s for s in slots if s is not None]
+            checked.append(check_slot(name, raw, functools.partial(internals.unpack_slot, fn, name), diagnosis))
+    slots = [s for s in checked if s is not None]
     if internals.is_copy_slices(fn):
         slots.append(copy_slices_slot(fn, diagnosis))
     elif internals.is_compiled_region(fn):
@@ -287,13 +295,13 @@ def inspect_node(i: int, fn, index: dict, diagnosis: Diagnosis) -> NodeReport:
                       diagnosis.names_by_id.get(id(variable)) if variable is not None else None, fn=fn)
 
 
-def creation_stack(fn, sites: Optional[CreationSites]) -> list[str]:
+def creation_stack(fn: Node, sites: CreationSites | None) -> list[str]:
     """Where the node was made: from the tracer's sites, else from anomaly mode's traceback when it was on."""
     stack = sites.stack_of(internals.sequence_nr(fn)) if sites is not None else []
     return stack or project_frames(internals.creation_traceback(fn))
 
 
-def check_slot(name: str, raw, unpack: Callable[[], object], diagnosis: Diagnosis) -> Optional[SavedSlot]:
+def check_slot(name: str, raw: Any, unpack: Callable[[], object], diagnosis: Diagnosis) -> SavedSlot | None:
     """Unpack one saved tensor with PyTorch's version check; on failure, find the ops that bumped it."""
     hook = internals.unpack_hook(raw)
     if hook is not None:  # the packed value is whatever the hook made; unpack skips the check
@@ -325,7 +333,7 @@ def check_slot(name: str, raw, unpack: Callable[[], object], diagnosis: Diagnosi
     return SavedSlot(name, shape, "ok", internals.version(tensor), internals.version(tensor))
 
 
-def hooked_slot(name: str, hook, diagnosis: Diagnosis) -> SavedSlot:
+def hooked_slot(name: str, hook: Callable[..., Any], diagnosis: Diagnosis) -> SavedSlot:
     """A slot packed by a saved-tensor hook: unverifiable; under non-reentrant checkpoint, say which input changed."""
     checkpoint = internals.checkpoint_inputs(hook)
     if checkpoint is None:
@@ -338,14 +346,16 @@ def hooked_slot(name: str, hook, diagnosis: Diagnosis) -> SavedSlot:
     return SavedSlot(name, None, "unverifiable", message=message, changed_by=changed)
 
 
-def checkpoint_inputs(inputs: list, diagnosis: Diagnosis) -> tuple[str, list[InplaceEvent]]:
+def checkpoint_inputs(inputs: list[Any], diagnosis: Diagnosis) -> tuple[str, list[InplaceEvent]]:
     """The reason for a non-reentrant checkpoint's saves, naming each input changed since the forward (backward
     will raise when it recomputes) and the ops that changed it."""
-    changed, events = [], []
+    changed: list[str] = []
+    events: list[InplaceEvent] = []
     for k, raw in enumerate(inputs):
         slot = check_slot(f"input[{k}]", raw, raw.unpack, diagnosis)
         if slot is not None and slot.status == "clobbered":
-            changed.append(f"its input {list(slot.shape)} was changed in place after the forward "
+            shape = cast(tuple[int, ...], slot.shape)  # set on every clobbered slot
+            changed.append(f"its input {list(shape)} was changed in place after the forward "
                            f"(v{slot.saved_version} -> v{slot.found_version}{bumped_phrase(slot.bumped_by, slot.join)}"
                            f"), so backward will raise when it recomputes")
             events += slot.bumped_by
@@ -353,7 +363,7 @@ def checkpoint_inputs(inputs: list, diagnosis: Diagnosis) -> tuple[str, list[Inp
 
 
 def ops_that_bumped(tensor: torch.Tensor, saved: int, found: int,
-                    diagnosis: Diagnosis) -> tuple[list[InplaceEvent], Optional[str]]:
+                    diagnosis: Diagnosis) -> tuple[list[InplaceEvent], str | None]:
     """The traced ops that moved this tensor from `saved` to `found`, joined by storage, never by likeness."""
     if diagnosis.events is None:
         return [], None
@@ -362,11 +372,11 @@ def ops_that_bumped(tensor: torch.Tensor, saved: int, found: int,
     if not steps:
         return [], "unknown"
     chained = steps[0].version_before == saved and steps[-1].version_after == found and all(
-        a.version_after == b.version_before for a, b in zip(steps, steps[1:]))
+        a.version_after == b.version_before for a, b in zip(steps, steps[1:], strict=False))
     return steps, "exact" if chained else "partial"
 
 
-def ctx_attribute_slots(fn, diagnosis: Diagnosis) -> list[SavedSlot]:
+def ctx_attribute_slots(fn: Node, diagnosis: Diagnosis) -> list[SavedSlot]:
     """Tensors a custom Function kept as ctx attributes: no version check will ever run on them."""
     skip = internals.CHECKPOINT_RNG_STATES if internals.is_reentrant_checkpoint(fn) else ()
     return [SavedSlot(f"ctx.{name}", tuple(value.shape), "unverifiable", message=CTX_REASON,
@@ -374,11 +384,12 @@ def ctx_attribute_slots(fn, diagnosis: Diagnosis) -> list[SavedSlot]:
             for name, value in internals.ctx_tensors(fn).items() if name not in skip]
 
 
-def compiled_region_slots(fn, slots: list[SavedSlot], diagnosis: Diagnosis) -> list[SavedSlot]:
+def compiled_region_slots(fn: Node, slots: list[SavedSlot], diagnosis: Diagnosis) -> list[SavedSlot]:
     """A torch.compile region: saves that pass the check are unverifiable all the same, with the ops on their
     memory that ran after the compiled forward; the ones AOTAutograd kept with no check at all are added."""
     saved = [t for _, raws in internals.raw_saved(fn) for t in map(internals.saved_data, raws) if t is not None]
-    pairs = list(zip(slots, saved)) if len(saved) == len(slots) else [(slot, None) for slot in slots]
+    pairs: list[tuple[SavedSlot, torch.Tensor | None]] = list(zip(slots, saved, strict=False)) \
+        if len(saved) == len(slots) else [(slot, None) for slot in slots]
     pairs += [(SavedSlot(f"ctx.unchecked[{k}]", tuple(t.shape), "ok"), t)
               for k, t in enumerate(internals.unchecked_compiled_saves(fn))]
     for slot, tensor in pairs:
@@ -388,7 +399,7 @@ def compiled_region_slots(fn, slots: list[SavedSlot], diagnosis: Diagnosis) -> l
     return [slot for slot, _ in pairs]
 
 
-def copy_slices_slot(fn, diagnosis: Diagnosis) -> SavedSlot:
+def copy_slices_slot(fn: Node, diagnosis: Diagnosis) -> SavedSlot:
     """A CopySlices node hides the backward node of the in-place op on a view that made it. Its saves are proven
     untouched only when the forward was traced and nothing wrote that memory after the op; else unverifiable,
     naming the op and every later write."""
@@ -405,22 +416,22 @@ def copy_slices_slot(fn, diagnosis: Diagnosis) -> SavedSlot:
                              f"may raise there", changed_by=sorted(later, key=lambda e: e.order))
 
 
-def ops_after(fn, tensor: torch.Tensor, diagnosis: Diagnosis) -> list[InplaceEvent]:
+def ops_after(fn: Node, tensor: torch.Tensor, diagnosis: Diagnosis) -> list[InplaceEvent]:
     """In-place ops on `tensor`'s storage that ran after node `fn` was created (so after it saved it)."""
     created = internals.sequence_nr(fn)
     return [e for e in diagnosis.on_storage(tensor) if e.newest_node_nr is not None and e.newest_node_nr >= created]
 
 
-def unverifiable_reason(slots: list[SavedSlot]) -> Optional[str]:
+def unverifiable_reason(slots: list[SavedSlot]) -> str | None:
     """Why a node cannot be version-checked, or None when every slot could be."""
     reasons = dict.fromkeys(s.message for s in slots if s.status == "unverifiable")
-    return "; ".join(reasons) or None
+    return "; ".join(reasons) or None  # type: ignore[arg-type]  # unverifiable slots carry a message
 
 
 def project_frames(traceback: str | list[str], with_code: bool = False) -> list[str]:
     """The user's frames of a forward traceback (anomaly mode's warning text, or a node's traceback entries),
     outermost first: "src/minigpt/block.py:24", followed by its source line when with_code."""
-    frames = []
+    frames: list[str] = []
     for match in FRAME.finditer(traceback if isinstance(traceback, str) else "\n".join(traceback)):
         frame = f"{relative(match['file'])}:{match['line']}"
         if match["file"].startswith(NOT_OURS) or (frames and frames[-1].split("  ")[0] == frame):
@@ -429,7 +440,7 @@ def project_frames(traceback: str | list[str], with_code: bool = False) -> list[
     return frames
 
 
-def bumped_phrase(events: list[InplaceEvent], join: Optional[str]) -> str:
+def bumped_phrase(events: list[InplaceEvent], join: str | None) -> str:
     """", bumped by add_ at src/minigpt/block.py:24"; unseen steps are said to be unknown; empty when untraced."""
     if join is None:
         return ""

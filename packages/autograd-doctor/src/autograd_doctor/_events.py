@@ -10,8 +10,9 @@ stepped every iteration costs a bounded amount: older changes are reported as no
 import itertools
 import weakref
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Optional
 
 import torch
 from torch.multiprocessing.reductions import StorageWeakRef
@@ -37,17 +38,17 @@ class InplaceEvent:
     via_data: bool = False  # through `.data`: its own version counter, invisible to autograd
     # The newest node's sequence number before the op ran (nodes numbered up to it predate the op), and one past
     # the last node the op made (a CopySlices among them, for an op on a view).
-    newest_node_nr: Optional[int] = None
-    nodes_end: Optional[int] = None
-    called_from: Optional[str] = None  # the user's own line, when the op's frame is a library's
-    module_ref: Optional[weakref.ref] = field(default=None, compare=False)  # the module that was running
-    module: Optional[str] = None  # its path once resolved: "critic.net.2"
-    module_kind: Optional[str] = None  # for a torch.nn built-in: "ReLU(inplace=True)"
-    built_at: Optional[str] = None  # where that built-in was constructed, when the doctor saw it
-    during_backward: Optional[str] = None  # "the backward called at train.py:50", for an op run inside one
+    newest_node_nr: int | None = None
+    nodes_end: int | None = None
+    called_from: str | None = None  # the user's own line, when the op's frame is a library's
+    module_ref: weakref.ref[torch.nn.Module] | None = field(default=None, compare=False)  # the module that was running
+    module: str | None = None  # its path once resolved: "critic.net.2"
+    module_kind: str | None = None  # for a torch.nn built-in: "ReLU(inplace=True)"
+    built_at: str | None = None  # where that built-in was constructed, when the doctor saw it
+    during_backward: str | None = None  # "the backward called at train.py:50", for an op run inside one
     step: Optional["OptimizerStep"] = None  # the optimizer step that made this change
-    target: Optional[weakref.ref] = field(default=None, compare=False)  # a step's parameter, to name it
-    key: Optional[int] = field(default=None, compare=False)  # the storage's address
+    target: weakref.ref[torch.Tensor] | None = field(default=None, compare=False)  # a step's parameter, to name it
+    key: int | None = field(default=None, compare=False)  # the storage's address
     alive: Callable[[], bool] = field(default=lambda: False, compare=False)  # whether that storage still exists
     order: int = field(default_factory=next_order, compare=False)
 
@@ -75,7 +76,7 @@ class InplaceEvent:
         return f"InplaceEvent({self})"
 
 
-def storage_key(tensor: torch.Tensor) -> Optional[int]:
+def storage_key(tensor: torch.Tensor) -> int | None:
     """The address events are indexed by: the storage's data pointer (views share it), computed from the tensor's
     own pointer so a lookup allocates no storage object. None for sparse, meta and empty tensors."""
     if tensor.layout != torch.strided:
@@ -84,7 +85,7 @@ def storage_key(tensor: torch.Tensor) -> Optional[int]:
         key = tensor.data_ptr() - tensor.storage_offset() * tensor.element_size()
     except (NotImplementedError, RuntimeError):
         return None
-    return key or None
+    return int(key) or None
 
 
 def liveness(tensor: torch.Tensor) -> Callable[[], bool]:
@@ -92,14 +93,14 @@ def liveness(tensor: torch.Tensor) -> Callable[[], bool]:
     if isinstance(tensor, torch.nn.Parameter):
         ref = weakref.ref(tensor)
         return lambda: ref() is not None
-    storage = StorageWeakRef(tensor.untyped_storage())
-    return lambda: not storage.expired()
+    storage = StorageWeakRef(tensor.untyped_storage())  # type: ignore[no-untyped-call]
+    return lambda: not storage.expired()  # type: ignore[no-untyped-call]
 
 
 class EventLog:
     """Events by storage, the newest `per_storage` of each (None: all), dropped when their storage is freed."""
 
-    def __init__(self, per_storage: Optional[int] = None) -> None:
+    def __init__(self, per_storage: int | None = None) -> None:
         self.by_key: dict[int, deque[InplaceEvent]] = {}
         self.per_storage = per_storage
         self.sweep_at = 1024  # sweep freed storages when the index has grown to this many keys

@@ -11,10 +11,12 @@ wherever they run (see _steps).
 
 import inspect
 import sys
-from types import TracebackType
-from typing import Optional
+from collections.abc import Callable, Sequence
+from types import FrameType, TracebackType
+from typing import Any, Literal
 
 import torch
+from torch.autograd.graph import Node
 
 import autograd_doctor._torch_internals as internals
 from autograd_doctor._doctor import Break, Diagnosis, DoctorReport, Unverifiable, diagnose_roots
@@ -45,16 +47,17 @@ class ExplainTracer(InplaceTracer):
         self.sites = CreationSites(keep=NODES_KEPT)
         self.stack_of_call = first_project_frame  # one frame per node: what explain() can afford on every call
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
+    def __torch_function__(self, func: Callable[..., Any], types: tuple[type, ...], args: Sequence[Any] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
         if (func in BACKWARD_CALLS or func in GRAD_CALLS) and not torch.compiler.is_compiling():
             return self.backward(func, args, kwargs or {})
         return super().__torch_function__(func, types, args, kwargs)
 
-    def backward(self, func, args, kwargs):
+    def backward(self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         """Run a backward (with this tracer on, so ops a custom Function's backward or a hook runs are seen);
         on the version error, add the doctor's findings to it as a note and let it go on."""
         bound = inspect.signature(func).bind(*args, **kwargs).arguments
-        tensors = bound.get("self", bound.get("tensors", bound.get("outputs")))
+        tensors: Any = bound.get("self", bound.get("tensors", bound.get("outputs")))
         roots = [t.grad_fn for t in tensors_in((tensors,), {})]
         site, called_from = call_sites(sys._getframe(2))
         outer, STATE.backward_site = STATE.backward_site, f"the backward called at {called_from or site}"
@@ -77,14 +80,14 @@ class ExplainTracer(InplaceTracer):
             LOG.sweep()  # that graph is gone: events whose memory went with it can explain nothing
         return result
 
-    def safe_findings(self, error: RuntimeError, roots: list) -> str:
+    def safe_findings(self, error: RuntimeError, roots: list[Node | None]) -> str:
         """The findings, or, if reading the graph fails, a line that says so: PyTorch's error always goes on."""
         try:
             return self.findings(error, roots)
         except Exception as failure:  # noqa: BLE001 - the user's error matters more than the doctor's
             return f"{HEADER} the doctor could not read this graph ({type(failure).__name__}: {failure}); unknown"
 
-    def findings(self, error: RuntimeError, roots: list) -> str:
+    def findings(self, error: RuntimeError, roots: list[Node | None]) -> str:
         """The doctor's lines for `error`: the failing slot, its module, the ops and lines that bumped it."""
         events = list(LOG) + list(STEPS.log)
         parameter_names = WATCH.parameter_names()
@@ -100,7 +103,7 @@ class ExplainTracer(InplaceTracer):
 
 def first_project_frame() -> list[str]:
     """The user's innermost frame as a one-entry stack: what explain() keeps of where each node was made."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         if is_ours(frame.f_code.co_filename):
             return [frame_site(frame)]
@@ -172,7 +175,7 @@ def describe(found: Break) -> str:
             f"now v{found.found_version}")
 
 
-def doctor_notes(error: BaseException) -> Optional[str]:
+def doctor_notes(error: BaseException) -> str | None:
     """The doctor's lines that explain() added to `error` as a note, or None."""
     notes = [n for n in getattr(error, "__notes__", []) if isinstance(n, str) and n.startswith(HEADER)]
     return "\n".join(notes) or None
@@ -189,16 +192,16 @@ class explain:  # noqa: N801 - used as a function: `with autograd_doctor.explain
         STATE.in_step = 0
         WATCH.start()
         try:
-            self.tracer.__enter__()
+            self.tracer.__enter__()  # type: ignore[no-untyped-call]
         except BaseException:
             WATCH.stop()
             raise
         return self.tracer
 
-    def __exit__(self, kind: Optional[type], error: Optional[BaseException],
-                 traceback: Optional[TracebackType]) -> bool:
+    def __exit__(self, kind: type | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> Literal[False]:
         try:
-            self.tracer.__exit__(kind, error, traceback)
+            self.tracer.__exit__(kind, error, traceback)  # type: ignore[no-untyped-call]
         finally:
             WATCH.stop()
         if error is not None and error.__traceback__ is not None:
@@ -206,11 +209,11 @@ class explain:  # noqa: N801 - used as a function: `with autograd_doctor.explain
         return False
 
 
-def without_doctor_frames(traceback: TracebackType) -> Optional[TracebackType]:
+def without_doctor_frames(traceback: TracebackType) -> TracebackType | None:
     """The traceback less the frames the doctor's function mode put in it: its own, and the torch frame that
     handed a call to it (`handle_torch_function`) with the frame that made that hand-over."""
     entries = []
-    tb: Optional[TracebackType] = traceback
+    tb: TracebackType | None = traceback
     while tb is not None:
         entries.append(tb)
         tb = tb.tb_next
@@ -222,6 +225,6 @@ def without_doctor_frames(traceback: TracebackType) -> Optional[TracebackType]:
                 entries[k + 1].tb_frame.f_code.co_filename.startswith(PACKAGE_DIR):
             drop.update({k, k - 1} if k > 0 and not is_ours(entries[k - 1].tb_frame.f_code.co_filename) else {k})
     kept = [entry for k, entry in enumerate(entries) if k not in drop]
-    for entry, after in zip(kept, kept[1:] + [None]):
+    for entry, after in zip(kept, kept[1:] + [None], strict=False):
         entry.tb_next = after
     return kept[0] if kept else None

@@ -29,9 +29,10 @@ import re
 import sys
 import tokenize
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
+from typing import cast
 
 PRAGMA = re.compile(r"#\s*lint:\s*allow\[inplace\](.*)$")
 NO_GRAD_CONTEXTS = {"no_grad", "inference_mode"}
@@ -73,12 +74,12 @@ class LintReport:
     files: int = 0
 
 
-def lint_paths(paths: list[str | Path]) -> list[Finding]:
+def lint_paths(paths: Sequence[str | Path]) -> list[Finding]:
     """The findings in every .py file under `paths` (safe contexts and allowed lines left out)."""
     return lint_report(paths).findings
 
 
-def lint_report(paths: list[str | Path]) -> LintReport:
+def lint_report(paths: Sequence[str | Path]) -> LintReport:
     """Findings, safe contexts and allowed lines of every .py file under `paths` (FileNotFoundError: one is missing)."""
     report = LintReport()
     for path in python_files(paths):
@@ -87,7 +88,7 @@ def lint_report(paths: list[str | Path]) -> LintReport:
     return report
 
 
-def python_files(paths: list[str | Path]) -> list[Path]:
+def python_files(paths: Sequence[str | Path]) -> list[Path]:
     """The .py files a list of files and directories names, sorted. Virtual environments and .git met while
     walking a directory are skipped; a path given by name is linted wherever it is."""
     files = []
@@ -147,10 +148,10 @@ def lint_text(source: str, path: str, report: LintReport) -> None:
             report.findings.append(finding)
 
 
-def one_per_line(hits: list[tuple[Finding, Optional[str]]]) -> list[tuple[Finding, Optional[str]]]:
+def one_per_line(hits: list[tuple[Finding, str | None]]) -> list[tuple[Finding, str | None]]:
     """One hit per line (a chain `x.mul_(a).add_(b)` is one place): a finding wins over a safe context, then the
     highest severity; the other messages are appended."""
-    by_line: dict[int, list[tuple[Finding, Optional[str]]]] = {}
+    by_line: dict[int, list[tuple[Finding, str | None]]] = {}
     for hit in hits:
         by_line.setdefault(hit[0].line, []).append(hit)
     merged = []
@@ -197,7 +198,7 @@ def through_data(node: ast.AST) -> bool:
     return False
 
 
-def root_name(node: ast.AST) -> Optional[str]:
+def root_name(node: ast.AST) -> str | None:
     """The local name an expression writes into: h for h, h[0] and h[:, :8]; None for attributes and calls."""
     while isinstance(node, ast.Subscript):
         node = node.value
@@ -248,16 +249,16 @@ def own_nodes(scope: ast.AST) -> list[ast.AST]:
 
 
 def assignments(scope: ast.AST) -> dict[str, list[tuple[tuple[int, int], str]]]:
-    """Every name assigned in `scope` (not in the functions it defines): ((line, column), value_kind) in source order. A loop over
-    range() gives a plain name; any other loop target, an unknown one."""
+    """Every name assigned in `scope` (not in the functions it defines): ((line, column), value_kind) in source order.
+    A loop over range() gives a plain name; any other loop target, an unknown one."""
     found: dict[str, list[tuple[tuple[int, int], str]]] = {}
     for node in own_nodes(scope):
-        pairs: list[tuple[ast.AST, str]] = []
+        pairs: list[tuple[ast.expr, str]] = []
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and \
                         len(target.elts) == len(node.value.elts):
-                    pairs += [(t, value_kind(v)) for t, v in zip(target.elts, node.value.elts)]
+                    pairs += [(t, value_kind(v)) for t, v in zip(target.elts, node.value.elts, strict=False)]
                 elif isinstance(target, ast.Tuple):  # a, b = f(x): each part of a computed result
                     pairs += [(t, "plain" if is_plain_value(node.value) else "tensor") for t in target.elts]
                 else:
@@ -268,7 +269,7 @@ def assignments(scope: ast.AST) -> dict[str, list[tuple[tuple[int, int], str]]]:
             kind = "plain" if call_name(node.iter) == "range" else "unknown"
             pairs += [(t, kind) for t in (node.target.elts if isinstance(node.target, ast.Tuple) else [node.target])]
         for target, kind in pairs:
-            if isinstance(target, ast.Name):
+            if isinstance(target, ast.Name) and isinstance(node, ast.stmt):  # pairs come from statements only
                 found.setdefault(target.id, []).append(((node.lineno, node.col_offset), kind))
     return {name: sorted(kinds) for name, kinds in found.items()}
 
@@ -278,7 +279,7 @@ class Context:
     """An enclosing context that makes in-place ops safe, and the lines it spans (None: safe for any tensor)."""
 
     reason: str
-    span: Optional[tuple[int, int]] = None  # no_grad: a tensor computed outside these lines may be in a graph
+    span: tuple[int, int] | None = None  # no_grad: a tensor computed outside these lines may be in a graph
     guard: str = ""  # "torch.no_grad()", as written
 
 
@@ -287,29 +288,30 @@ class InplaceVisitor(ast.NodeVisitor):
 
     def __init__(self, path: str):
         self.path = path
-        self.hits: list[tuple[Finding, Optional[str]]] = []
-        self.contexts: list[Optional[Context]] = []  # None: a function that adds no safe context of its own
+        self.hits: list[tuple[Finding, str | None]] = []
+        self.contexts: list[Context | None] = []  # None: a function that adds no safe context of its own
         self.class_bases: list[list[str]] = []
-        self.scopes: list[dict[str, list[tuple[int, str]]]] = []  # per function (and module): its assignments
+        # per function (and module): its assignments
+        self.scopes: list[dict[str, list[tuple[tuple[int, int], str]]]] = []
 
     def visit_Module(self, node: ast.Module) -> None:
         self.scopes.append(assignments(node))
         self.generic_visit(node)
 
-    def origin(self, name: Optional[str], node: ast.AST) -> tuple[str, int]:
+    def origin(self, name: str | None, node: ast.expr | ast.stmt) -> tuple[str, int]:
         """The kind and line of the latest assignment to `name` before `node` in the current function (an earlier
         statement of the same line counts: `y = torch.sigmoid(x); y *= 2`)."""
         here = (node.lineno, node.col_offset)
         before = [(at, kind) for at, kind in self.scopes[-1].get(name, []) if at < here] if name else []
         return (before[-1][1], before[-1][0][0]) if before else ("unknown", 0)
 
-    def is_plain_name(self, name: Optional[str]) -> bool:
+    def is_plain_name(self, name: str | None) -> bool:
         """Every assignment in the function gives `name` a plain value (a counter, a list, a string)."""
         kinds = self.scopes[-1].get(name, []) if name else []
         return bool(kinds) and all(kind == "plain" for _, kind in kinds)
 
-    def hit(self, node: ast.AST, code: str, what: str, name: Optional[str] = None,
-            severity: Optional[str] = None) -> None:
+    def hit(self, node: ast.expr | ast.stmt, code: str, what: str, name: str | None = None,
+            severity: str | None = None) -> None:
         """Record an in-place write `what` into local `name`; its severity and safety follow from where `name`
         was computed, unless `severity` is given."""
         kind, at = self.origin(name, node)
@@ -336,13 +338,13 @@ class InplaceVisitor(ast.NodeVisitor):
         self.generic_visit(node)
         self.class_bases.pop()
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """A function decorated with no_grad, or an optimizer's step, is a safe context."""
         context = None
         guard = next((d for d in node.decorator_list if is_no_grad(d)), None)
         if guard is not None:
             context = Context(f"inside @{dotted(guard)}: autograd records nothing here",
-                              (node.lineno, node.end_lineno), f"@{dotted(guard)}")
+                              (node.lineno, cast(int, node.end_lineno)), f"@{dotted(guard)}")
         elif node.name == "step" and self.class_bases and any(b.endswith("Optimizer") for b in self.class_bases[-1]):
             context = Context("inside an optimizer step: after backward, outside the graph")
         elif node.name in ("forward", "backward") and self.class_bases and \
@@ -363,7 +365,7 @@ class InplaceVisitor(ast.NodeVisitor):
             self.visit(item)
         if guard is not None:
             self.contexts.append(Context(f"under {dotted(guard)}(): autograd records nothing here",
-                                         (node.lineno, node.end_lineno), f"{dotted(guard)}()"))
+                                         (node.lineno, cast(int, node.end_lineno)), f"{dotted(guard)}()"))
         for statement in node.body:
             self.visit(statement)
         if guard is not None:

@@ -9,9 +9,10 @@ holds it in the calling frame (`critic1(obs)`, `self.critic1(obs)`), else its cl
 
 import sys
 import weakref
-from typing import Optional
+from typing import Any
 
 from torch import nn
+from torch.utils.hooks import RemovableHandle
 
 from autograd_doctor._sites import argument_site, call_sites, user_frame
 
@@ -21,11 +22,11 @@ class ModuleWatch:
 
     def __init__(self) -> None:
         self.running: list[nn.Module] = []
-        self.roots: dict[int, tuple[weakref.ref, str]] = {}  # id -> (module, its name), in first-call order
+        self.roots: dict[int, tuple[weakref.ref[nn.Module], str]] = {}  # id -> (module, its name), in first-call order
         self.last_call: dict[int, int] = {}  # id -> when it was last called as a root
         self.calls = 0
-        self.built_at: "weakref.WeakKeyDictionary[nn.Module, str]" = weakref.WeakKeyDictionary()
-        self.handles: list = []
+        self.built_at: weakref.WeakKeyDictionary[nn.Module, str] = weakref.WeakKeyDictionary()
+        self.handles: list[RemovableHandle] = []
         self.users = 0
 
     def start(self) -> None:
@@ -45,7 +46,7 @@ class ModuleWatch:
                 handle.remove()
             self.handles, self.running = [], []
 
-    def before_forward(self, module: nn.Module, args) -> None:
+    def before_forward(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         if not self.running:
             if id(module) not in self.roots or self.roots[id(module)][0]() is not module:
                 self.roots[id(module)] = (weakref.ref(module), self.root_name(module))
@@ -53,11 +54,11 @@ class ModuleWatch:
             self.last_call[id(module)] = self.calls
         self.running.append(module)
 
-    def after_forward(self, module: nn.Module, args, output) -> None:
+    def after_forward(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         if self.running and self.running[-1] is module:
             self.running.pop()
 
-    def registered(self, parent: nn.Module, name: str, child: Optional[nn.Module]):
+    def registered(self, parent: nn.Module, name: str, child: nn.Module | None) -> None:
         if child is not None and child not in self.built_at:
             op_site, user_site = call_sites(sys._getframe(1))
             frame = user_frame(sys._getframe(1)) if name.isdigit() else None  # nn.Sequential(a, b): b's own line
@@ -85,13 +86,14 @@ class ModuleWatch:
         alive = sorted(((m, name, t) for m, name, t in roots if m is not None), key=lambda r: -r[2])
         inner = {id(sub) for m, _, _ in alive for sub in m.modules() if sub is not m}
         alive = [(m, name, t) for m, name, t in alive if id(m) not in inner]  # a root later called inside another
-        named, seen = [], {}
+        named: list[tuple[nn.Module, str]] = []
+        seen: dict[str, int] = {}
         for m, name, _ in alive:
             seen[name] = seen.get(name, 0) + 1
             named.append((m, name if seen[name] == 1 else f"{name} (earlier #{seen[name] - 1})"))
         return named
 
-    def current(self) -> Optional[nn.Module]:
+    def current(self) -> nn.Module | None:
         """The innermost module running now."""
         return self.running[-1] if self.running else None
 
@@ -111,7 +113,7 @@ class ModuleWatch:
                 names.setdefault(id(parameter), f"{root_name}.{name}")
         return names
 
-    def describe(self, module: nn.Module, names: dict[int, str]) -> tuple[str, Optional[str], Optional[str]]:
+    def describe(self, module: nn.Module, names: dict[int, str]) -> tuple[str, str | None, str | None]:
         """(its path "critic1.net.2", and for a torch.nn built-in its kind "ReLU(inplace=True)" and where it was
         built when the doctor saw it; a user's own module by its path alone)."""
         path = names.get(id(module), type(module).__name__)

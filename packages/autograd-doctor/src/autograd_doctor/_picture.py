@@ -7,8 +7,13 @@ gives each box its size before anything is drawn.
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-FONT = {"family": "DejaVu Sans Mono", "size": 9}
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+FONT: dict[str, Any] = {"family": "DejaVu Sans Mono", "size": 9}
 CHAR_WIDTH = 0.602 * FONT["size"] / 72  # inches: DejaVu Sans Mono advances 0.602 em per character
 LINE_HEIGHT = 1.3 * FONT["size"] / 72
 PAD = 0.08  # inches of box around the text
@@ -16,14 +21,14 @@ HGAP, VGAP = 0.35, 0.45  # inches between neighbouring boxes, and between layers
 MARGIN = 0.3
 DPI = 120  # 9 pt text is 15 px tall: readable without zooming
 BROKEN_FILL, UNVERIFIABLE_FILL = "#ffd6d6", "#fff3c4"
-STYLES = {
+STYLES: dict[str, dict[str, Any]] = {
     "op": {"facecolor": "white", "edgecolor": "#555555", "linewidth": 1.0},
     "broken": {"facecolor": BROKEN_FILL, "edgecolor": "#cc0000", "linewidth": 2.2},
     "unverifiable": {"facecolor": UNVERIFIABLE_FILL, "edgecolor": "#e69500", "linewidth": 2.2},
     "boundary": {"facecolor": "#eeeeee", "edgecolor": "#999999", "linewidth": 1.0, "linestyle": "--"},
     "culprit": {"facecolor": BROKEN_FILL, "edgecolor": "#cc0000", "linewidth": 1.4},
 }
-EDGE_STYLES = {"flow": {"color": "#777777", "linewidth": 1.0},
+EDGE_STYLES: dict[str, dict[str, Any]] = {"flow": {"color": "#777777", "linewidth": 1.0},
                "culprit": {"color": "#cc0000", "linewidth": 1.3, "linestyle": (0, (4, 3))}}
 
 
@@ -49,10 +54,11 @@ class Arrow:
     style: str = "flow"
 
 
-def draw(boxes: list[Box], arrows: list[Arrow], title: str, legend: str):
+def draw(boxes: list[Box], arrows: list[Arrow], title: str, legend: str) -> "Figure":
     """The boxes on layers, top to bottom along the arrows, with the title above and the legend below: a
     matplotlib Figure."""
-    import igraph  # igraph and matplotlib load in ~0.5 s each: only when a picture is drawn
+    # igraph and matplotlib load in ~0.5 s each: only when a picture is drawn
+    import igraph
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch
 
@@ -60,7 +66,7 @@ def draw(boxes: list[Box], arrows: list[Arrow], title: str, legend: str):
     graph = igraph.Graph(n=len(boxes), edges=[(a.source, a.target) for a in arrows], directed=True)
     layout = graph.layout_sugiyama(layers=layers)
     unit = max(box.size[0] for box in boxes) + HGAP  # igraph spaces points 1 apart: one widest box per unit
-    heights = [max((b.size[1] for b, layer in zip(boxes, layers) if layer == k), default=0)
+    heights = [max((b.size[1] for b, layer in zip(boxes, layers, strict=False) if layer == k), default=0)
                for k in range(max(layers) + 1)]
     tops = [sum(heights[:k]) + k * VGAP for k in range(len(heights))]  # inches down from the first layer
     centre_y = [-(tops[k] + heights[k] / 2) for k in range(len(heights))]
@@ -77,9 +83,9 @@ def draw(boxes: list[Box], arrows: list[Arrow], title: str, legend: str):
     axes.set_ylim(bottom - legend_height - MARGIN, title_height + MARGIN)
     axes.axis("off")
     centres = [(xs[i], centre_y[layers[i]]) for i in range(len(boxes))]
-    for arrow, route in zip(arrows, routes):
+    for arrow, route in zip(arrows, routes, strict=False):
         draw_arrow(axes, arrow, boxes, centres, route)
-    for box, (x, y) in zip(boxes, centres):
+    for box, (x, y) in zip(boxes, centres, strict=False):
         w, h = box.size
         axes.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.06",
                                       zorder=2, **STYLES[box.style]))
@@ -108,7 +114,7 @@ def layer_numbers(count: int, arrows: list[Arrow]) -> list[int]:
     return [layer - lowest for layer in layers]
 
 
-def draw_arrow(axes, arrow: Arrow, boxes: list[Box], centres: list[tuple[float, float]],
+def draw_arrow(axes: "Axes", arrow: Arrow, boxes: list[Box], centres: list[tuple[float, float]],
                bends: list[tuple[float, float]]) -> None:
     """One arrow from the bottom of its source box, through igraph's bend points, to the top of its target."""
     from matplotlib.patches import FancyArrowPatch
@@ -121,7 +127,7 @@ def draw_arrow(axes, arrow: Arrow, boxes: list[Box], centres: list[tuple[float, 
                                    zorder=1, **EDGE_STYLES[arrow.style]))
 
 
-def save(figure, directory: Path, stem: str = "graph") -> list[Path]:
+def save(figure: "Figure", directory: Path, stem: str = "graph") -> list[Path]:
     """<stem>.png and <stem>.svg in `directory`; returns both paths."""
     paths = [directory / f"{stem}.png", directory / f"{stem}.svg"]
     from matplotlib import rc_context

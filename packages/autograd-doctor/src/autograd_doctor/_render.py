@@ -2,9 +2,10 @@
 
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
-from autograd_doctor._doctor import UNTRACED, Region, DoctorReport, NodeReport, SavedSlot, bumped_phrase
+from autograd_doctor._doctor import UNTRACED, DoctorReport, NodeReport, Region, SavedSlot, bumped_phrase
+from autograd_doctor._events import InplaceEvent
 from autograd_doctor._picture import BROKEN_FILL, UNVERIFIABLE_FILL, Arrow, Box, draw, save
 
 if TYPE_CHECKING:
@@ -119,8 +120,8 @@ def to_dot(report: DoctorReport, title: str = "backward graph") -> str:
     for node in report.nodes:
         label = "\\n".join([dot_escape(node_title(node))]
                            + [dot_escape(slot_text(s)) for s in node.slots if s.status != "ok"])
-        color = ', fillcolor="%s", color=red, penwidth=2' % BROKEN_FILL if node.clobbered else \
-            ', fillcolor="%s", color=orange' % UNVERIFIABLE_FILL if node.unverifiable_reason else ""
+        color = f', fillcolor="{BROKEN_FILL}", color=red, penwidth=2' if node.clobbered else \
+            f', fillcolor="{UNVERIFIABLE_FILL}", color=orange' if node.unverifiable_reason else ""
         lines.append(f'  n{node.index} [label="{label}"{color}];')
     for node in report.nodes:
         lines += [f"  n{node.index} -> n{child};" for child in node.next_indices]
@@ -134,7 +135,7 @@ def to_dot(report: DoctorReport, title: str = "backward graph") -> str:
     return "\n".join(lines) + "\n"
 
 
-def culprit_events(report: DoctorReport) -> list:
+def culprit_events(report: DoctorReport) -> list[InplaceEvent]:
     """The in-place events that bumped or changed a saved slot, each once, in the order they ran."""
     culprits = {id(e) for n in report.nodes for s in n.slots for e in s.bumped_by + s.changed_by}
     return [e for e in report.events or [] if id(e) in culprits]
@@ -165,7 +166,7 @@ def to_mermaid(report: DoctorReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def picture_graph(report: DoctorReport, region: Optional[Region] = None) -> tuple[list[Box], list[Arrow]]:
+def picture_graph(report: DoctorReport, region: Region | None = None) -> tuple[list[Box], list[Arrow]]:
     """The boxes and arrows of a picture of `region` (the whole graph when None): every node but plumbing
     chains (folded into their arrows) and leaves (left out), and one box per in-place op and line that
     bumped a saved tensor shown."""
@@ -183,7 +184,7 @@ def picture_graph(report: DoctorReport, region: Optional[Region] = None) -> tupl
             arrow = Arrow(box_of[i], box_of[child]) if child in box_of else None
             if arrow and arrow not in arrows:  # q, k and v reach the same split through three chains
                 arrows.append(arrow)
-    culprits: dict[tuple[str, str], list] = {}  # (op, line) -> its events: one box per line of code
+    culprits: dict[tuple[str, str], list[InplaceEvent]] = {}  # (op, line) -> its events: one box per line of code
     for i in kept:
         for event in (e for s in report.nodes[i].slots for e in s.bumped_by + s.changed_by):
             events = culprits.setdefault((event.op, event.site), [])
@@ -222,7 +223,7 @@ def shape_text(slot: SavedSlot) -> str:
     return f" {list(slot.shape)}" if slot.shape is not None else ""
 
 
-def short_sites(events: list, join: Optional[str] = "exact") -> str:
+def short_sites(events: list[InplaceEvent], join: str | None = "exact") -> str:
     """"add_ at block.py:29, add_ at block.py:28": each op and line once, file names without their folders;
     with an incomplete join, the steps the tracer did not see are said to be unknown, never guessed."""
     named = list(dict.fromkeys(f"{e.op} at {Path(e.site).name}" for e in events))
@@ -232,7 +233,7 @@ def short_sites(events: list, join: Optional[str] = "exact") -> str:
 
 
 def write_graph_files(report: DoctorReport, directory: Path, title: str,
-                      region: Optional[Region] = None) -> list[Path]:
+                      region: Region | None = None) -> list[Path]:
     """graph.png and graph.svg (the picture of `region`, or of the whole graph), graph.dot and graph.mmd (the
     whole graph) in `directory`; returns their paths."""
     dot_path, mermaid_path = directory / "graph.dot", directory / "graph.mmd"

@@ -8,7 +8,7 @@ VERSION_ERROR = "modified by an inplace operation"  # what PyTorch's version-che
 SAVED_TENSOR_MODES = ("default", "save_on_cpu", "allow_mutation")
 
 
-def saved_tensors_context(mode: str = "default") -> contextlib.AbstractContextManager:
+def saved_tensors_context(mode: str = "default") -> contextlib.AbstractContextManager[object]:
     """The context a forward and backward run under: autograd's default saving, save_on_cpu() or
     allow_mutation_on_saved_tensors(); ValueError for any other mode."""
     mode = getattr(mode, "value", mode)  # an Enum member of the same name is accepted too

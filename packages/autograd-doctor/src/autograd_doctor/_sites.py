@@ -15,7 +15,6 @@ import sysconfig
 import tempfile
 from pathlib import Path
 from types import FrameType
-from typing import Optional
 
 import torch
 
@@ -52,7 +51,7 @@ def site_text(filename: str, line: int) -> str:
     return f"{relative(filename)}:{line}"
 
 
-def notebook_cell(filename: str) -> Optional[str]:
+def notebook_cell(filename: str) -> str | None:
     """"Cell In[3]" for code IPython compiled from a cell (ipykernel names its file /tmp/ipykernel_<pid>/<hash>.py),
     in IPython's own words (its compiler's `format_code_name`, which its tracebacks use); None elsewhere."""
     if "IPython" not in sys.modules or not filename.startswith(("<ipython-input-", tempfile.gettempdir())):
@@ -63,7 +62,7 @@ def notebook_cell(filename: str) -> Optional[str]:
     return " ".join(named) if named else None
 
 
-def call_sites(frame: Optional[FrameType]) -> tuple[str, Optional[str]]:
+def call_sites(frame: FrameType | None) -> tuple[str, str | None]:
     """(the op's site, the user's site when it is another frame) for the stack above `frame`."""
     op_site = None
     while frame is not None:
@@ -77,7 +76,7 @@ def call_sites(frame: Optional[FrameType]) -> tuple[str, Optional[str]]:
     return op_site or "<unknown>", None
 
 
-def user_frame(frame: Optional[FrameType]) -> Optional[FrameType]:
+def user_frame(frame: FrameType | None) -> FrameType | None:
     """The innermost frame of the user's own code at or above `frame`."""
     while frame is not None and not is_ours(frame.f_code.co_filename):
         frame = frame.f_back
@@ -98,13 +97,13 @@ def relative_to(filename: str, directory: str) -> str:
         return filename
 
 
-def argument_site(frame: FrameType, index: int) -> Optional[str]:
+def argument_site(frame: FrameType, index: int) -> str | None:
     """Where argument `index` of the call the frame is running starts: for `nn.Sequential(nn.Linear(...),
     nn.ReLU(inplace=True))` written over several lines, the line of the ReLU. Read from the call's own source span
     (`co_positions`); None when that source cannot be read."""
     positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
     first, last, start, end = positions
-    if None in positions:
+    if first is None or last is None or start is None or end is None:
         return None
     lines = linecache.getlines(frame.f_code.co_filename)[first - 1:last]
     if not lines:

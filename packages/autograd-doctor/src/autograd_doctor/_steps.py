@@ -16,10 +16,12 @@ error where it would compute silently wrong gradients.
 import sys
 import weakref
 from dataclasses import dataclass
-from typing import Optional
+from types import FrameType
+from typing import Any
 
 import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
+from torch.utils.hooks import RemovableHandle
 
 from autograd_doctor._events import EventLog, InplaceEvent, liveness, storage_key
 from autograd_doctor._sites import call_sites, user_frame
@@ -33,9 +35,9 @@ class OptimizerStep:
     """One `optimizer.step()` call: which optimizer, called where, and whether the doctor bumped its versions."""
 
     optimizer: str  # the class: "Adam"
-    name: Optional[str]  # the variable the user called it through: "opt_d"
+    name: str | None  # the variable the user called it through: "opt_d"
     site: str  # the step call's frame: the first outside torch and this package
-    called_from: Optional[str]  # the user's own line, when `site` is a library's (Lightning's precision plugin)
+    called_from: str | None  # the user's own line, when `site` is a library's (Lightning's precision plugin)
     fused: bool  # a fused step: the doctor bumped the versions PyTorch left as they were
 
     def __str__(self) -> str:
@@ -50,7 +52,7 @@ class StepWatch:
 
     def __init__(self) -> None:
         self.log = EventLog(per_storage=STEPS_PER_PARAMETER)
-        self.handles: list = []
+        self.handles: list[RemovableHandle] = []
         self.before: dict[int, list[tuple[torch.Tensor, int]]] = {}
 
     @property
@@ -71,12 +73,12 @@ class StepWatch:
         self.handles = []
         self.log.clear()
 
-    def before_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+    def before_step(self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         STATE.in_step = 1  # not a count: a step that raised never ran its post-hook
         self.before[id(optimizer)] = [(p, p._version) for group in optimizer.param_groups for p in group["params"]
                                       if p.grad is not None]
 
-    def after_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+    def after_step(self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         STATE.in_step = 0
         before = self.before.pop(id(optimizer), [])
         fused = any(group.get("fused") for group in optimizer.param_groups)
@@ -93,14 +95,14 @@ class StepWatch:
                     key=storage_key(parameter), alive=liveness(parameter), target=weakref.ref(parameter)))
 
 
-def variable_name(optimizer: torch.optim.Optimizer, frame) -> Optional[str]:
+def variable_name(optimizer: torch.optim.Optimizer, frame: FrameType | None) -> str | None:
     """The name the user's frame holds the optimizer under (`opt_d`, `self.opt_d`), or None."""
     frame = user_frame(frame)
     if frame is None:
         return None
     for name, value in frame.f_locals.items():
         if value is optimizer:
-            return name
+            return str(name)
     owner = frame.f_locals.get("self")
     for name, value in (vars(owner).items() if hasattr(owner, "__dict__") else ()):
         if value is optimizer:

@@ -12,7 +12,9 @@ import bisect
 import contextlib
 import sys
 import weakref
-from typing import Iterator, Optional
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import FrameType
+from typing import Any
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -31,7 +33,7 @@ class TracerState:
     to be. A step that raised leaves `in_step` set until the next step or explain() starts."""
 
     in_step = 0
-    backward_site: Optional[str] = None
+    backward_site: str | None = None
 
 
 STATE = TracerState()
@@ -41,14 +43,14 @@ class CreationSites:
     """Which traced call created which autograd node: sequence-number intervals, each with its project frames and
     the module that was running. With `keep`, only the newest `keep` calls (a long run under explain())."""
 
-    def __init__(self, keep: Optional[int] = None):
+    def __init__(self, keep: int | None = None):
         self.starts: list[int] = []  # first sequence number of each call that created nodes
         self.ends: list[int] = []  # one past its last
         self.stacks: list[list[str]] = []  # its project frames, outermost first
-        self.modules: list[Optional[weakref.ref]] = []  # the module running then
+        self.modules: list[weakref.ref[torch.nn.Module] | None] = []  # the module running then
         self.keep = keep
 
-    def add(self, start: int, end: int, stack: list[str], module: Optional[weakref.ref] = None) -> None:
+    def add(self, start: int, end: int, stack: list[str], module: weakref.ref[torch.nn.Module] | None = None) -> None:
         self.starts.append(start)
         self.ends.append(end)
         self.stacks.append(stack)
@@ -57,7 +59,7 @@ class CreationSites:
             for column in (self.starts, self.ends, self.stacks, self.modules):
                 del column[:-self.keep]
 
-    def index_of(self, node_nr: int) -> Optional[int]:
+    def index_of(self, node_nr: int) -> int | None:
         k = bisect.bisect_right(self.starts, node_nr) - 1
         return k if k >= 0 and node_nr < self.ends[k] else None
 
@@ -66,7 +68,7 @@ class CreationSites:
         k = self.index_of(node_nr)
         return self.stacks[k] if k is not None else []
 
-    def module_of(self, node_nr: int) -> Optional[torch.nn.Module]:
+    def module_of(self, node_nr: int) -> torch.nn.Module | None:
         """The module that was running when node number `node_nr` was created, if still alive."""
         k = self.index_of(node_nr)
         ref = self.modules[k] if k is not None else None
@@ -79,16 +81,17 @@ class InplaceTracer(TorchFunctionMode):
 
     steps_record_themselves = False  # explain(): an optimizer step is one event per parameter, not its kernels
 
-    def __init__(self, sites: bool = False, log: Optional[EventLog] = None):
+    def __init__(self, sites: bool = False, log: EventLog | None = None):
         super().__init__()
         self.stack_of_call = project_stack  # what a node's creation site keeps: the innermost user frames
         self.log = EventLog() if log is None else log  # for joins: by storage
         self.events: list[InplaceEvent] = []  # with a log of its own: every event, in the order they ran
         self.keep_list = log is None
-        self.data_aliases: "weakref.WeakValueDictionary[int, torch.Tensor]" = weakref.WeakValueDictionary()
+        self.data_aliases: weakref.WeakValueDictionary[int, torch.Tensor] = weakref.WeakValueDictionary()
         self.sites = CreationSites() if sites else None
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
+    def __torch_function__(self, func: Callable[..., Any], types: tuple[type, ...], args: Sequence[Any] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         if (self.steps_record_themselves and STATE.in_step and not torch.is_grad_enabled()) or \
                 torch.compiler.is_compiling():
@@ -107,7 +110,8 @@ class InplaceTracer(TorchFunctionMode):
                 self.record(func, kwargs, tensor, before, first_nr - 1)
         return result
 
-    def record(self, func, kwargs: dict, tensor: torch.Tensor, before: int, newest_node_nr: int) -> None:
+    def record(self, func: Callable[..., Any], kwargs: dict[str, Any], tensor: torch.Tensor, before: int,
+               newest_node_nr: int) -> None:
         via_data = self.data_aliases.get(id(tensor)) is tensor
         site, called_from = call_sites(sys._getframe(2))
         module = WATCH.current()
@@ -133,7 +137,7 @@ def trace_inplace() -> Iterator[list[InplaceEvent]]:
         yield tracer.events
 
 
-def tensors_in(args, kwargs) -> Iterator[torch.Tensor]:
+def tensors_in(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Iterator[torch.Tensor]:
     """Every tensor among the arguments, inside lists and tuples too (the foreach ops take lists)."""
     for value in [*args, *kwargs.values()]:
         if isinstance(value, torch.Tensor):
@@ -142,12 +146,12 @@ def tensors_in(args, kwargs) -> Iterator[torch.Tensor]:
             yield from (v for v in value if isinstance(v, torch.Tensor))
 
 
-def is_data_getter(func) -> bool:
+def is_data_getter(func: Callable[..., Any]) -> bool:
     """The `Tensor.data` property read, which torch routes through the function mode too."""
-    return getattr(func, "__name__", "") == "__get__" and getattr(func.__self__, "__name__", "") == "data"
+    return getattr(func, "__name__", "") == "__get__" and getattr(func.__self__, "__name__", "") == "data"  # type: ignore[attr-defined]
 
 
-def op_name(func, kwargs: dict) -> str:
+def op_name(func: Callable[..., Any], kwargs: Mapping[str, Any]) -> str:
     """The name a reader recognises: the method, plus the keyword that made a functional call in place."""
     name = getattr(func, "__name__", str(func))
     if kwargs.get("inplace"):
@@ -159,7 +163,8 @@ def op_name(func, kwargs: dict) -> str:
 
 def project_stack() -> list[str]:
     """The innermost STACK_DEPTH frames that are ours (not torch, stdlib, site-packages), outermost first."""
-    frames, frame = [], sys._getframe(1)
+    frames: list[str] = []
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and len(frames) < STACK_DEPTH:
         if is_ours(frame.f_code.co_filename):
             site = frame_site(frame)

@@ -7,7 +7,6 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Optional
 
 import torch
 
@@ -45,7 +44,7 @@ def lines_named(note: str, path: Path) -> set[int]:
     return found
 
 
-def plain_error(case: ModuleType) -> Optional[RuntimeError]:
+def plain_error(case: ModuleType) -> RuntimeError | None:
     """The version error the case raises without the doctor, or None when it is silent; any other error goes on."""
     from autograd_doctor import is_version_error, watch_optimizer_steps
     watch_optimizer_steps().stop()  # PyTorch alone: an earlier explain() left the fused steps' bump on
@@ -58,7 +57,7 @@ def plain_error(case: ModuleType) -> Optional[RuntimeError]:
     return None
 
 
-def explained_error(case: ModuleType) -> Optional[BaseException]:
+def explained_error(case: ModuleType) -> BaseException | None:
     """What the case raises under explain(), or None."""
     from autograd_doctor import explain
     try:
@@ -69,7 +68,7 @@ def explained_error(case: ModuleType) -> Optional[BaseException]:
     return None
 
 
-def verdict(path: Path, note: Optional[str]) -> tuple[str, set[int]]:
+def verdict(path: Path, note: str | None) -> tuple[str, set[int]]:
     """("named" | "unknown" | "wrong" | "none", the culprit lines named): "wrong" when the note names a line of the
     case that is not a culprit, or names no culprit and does not say "unknown"."""
     if not note:

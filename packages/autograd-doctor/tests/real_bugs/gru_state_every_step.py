@@ -32,7 +32,7 @@ def run():
     net = RecurrentQNet()
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     state = torch.zeros(1, 2, 4)
-    for step in range(3):
+    for step in range(3):  # noqa: B007 - as the source wrote it
         obs = torch.randn(2, 1, 4)
         q, state = net(obs, state)
         action = q.argmax(-1)

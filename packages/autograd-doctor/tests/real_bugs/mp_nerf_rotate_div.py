@@ -12,7 +12,7 @@ import torch
 RAISES = True
 
 
-def mp_nerf_torch(a, b, c, l, theta, chi):
+def mp_nerf_torch(a, b, c, l, theta, chi):  # noqa: E741 - mp_nerf's names
     ba = b - a
     cb = c - b
     n_plane = torch.cross(ba, cb, dim=-1)
@@ -29,7 +29,7 @@ def run():
     torch.manual_seed(0)
     coords = torch.randn(3, 6, 3, requires_grad=True)
     a, b, c = coords.unbind(0)
-    l = torch.full((6,), 1.5)
+    l = torch.full((6,), 1.5)  # noqa: E741
     theta = torch.full((6,), 1.9, requires_grad=True)
     chi = torch.randn(6, requires_grad=True)
     mp_nerf_torch(a, b, c, l, theta, chi).pow(2).sum().backward()

@@ -35,7 +35,7 @@ def run():
     real = torch.randn(1, 3, 8, 8)
     prev, z_opt = torch.zeros_like(real), torch.randn_like(real)
     alpha, Dsteps, Gsteps = 10, 2, 3
-    for j in range(Dsteps):
+    for j in range(Dsteps):  # noqa: B007 - as the source wrote it
         netD.zero_grad()
         errD_real = -netD(real).mean()
         errD_real.backward(retain_graph=True)
@@ -44,7 +44,7 @@ def run():
         errD_fake = netD(fake.detach()).mean()
         errD_fake.backward(retain_graph=True)
         optimizerD.step()
-    for j in range(Gsteps):
+    for j in range(Gsteps):  # noqa: B007 - as the source wrote it
         netG.zero_grad()
         output = netD(fake)
         errG = -output.mean()
