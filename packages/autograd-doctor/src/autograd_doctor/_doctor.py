@@ -19,7 +19,7 @@ import torch
 from torch.autograd.graph import Node
 
 import autograd_doctor._torch_internals as internals
-from autograd_doctor._events import EventLog, InplaceEvent
+from autograd_doctor._events import EventLog, InplaceEvent, JoinLog
 from autograd_doctor._sites import NOT_OURS, relative
 from autograd_doctor._tracer import CreationSites, InplaceTracer
 
@@ -178,7 +178,7 @@ class Diagnosis:
     checkpoints: dict[object, tuple[str, list[InplaceEvent]]] = field(default_factory=dict)
     skip_freed: bool = False  # after a failed backward: slots already released are skipped, not errors
     module_names: dict[int, str] = field(default_factory=dict)  # id(module) -> its path, for nodes with no parameter
-    logs: list[EventLog] = field(default_factory=list)  # where events are joined by storage (built from events)
+    logs: list[JoinLog] = field(default_factory=list)  # where events are joined by storage (built from events)
 
     def __post_init__(self) -> None:
         if not self.logs and self.events is not None:
@@ -407,7 +407,7 @@ def copy_slices_slot(fn: Node, diagnosis: Diagnosis) -> SavedSlot:
     if made_by is None:
         why = "the forward was not traced" if diagnosis.events is None else "the op that made it was not traced"
         return SavedSlot("wrapped node", None, "unverifiable", message=f"{COPY_SLICES_REASON}; {why}")
-    later = [e for log in diagnosis.logs for e in log.by_key.get(made_by.key or 0, ())
+    later = [e for log in diagnosis.logs for e in log.events_on_key(made_by.key)
              if e.order > made_by.order and not e.via_data]
     if not later:
         return SavedSlot(f"wrapped node of {made_by.op}", made_by.shape, "ok")

@@ -12,7 +12,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Protocol
 
 import torch
 from torch.multiprocessing.reductions import StorageWeakRef
@@ -97,6 +97,14 @@ def liveness(tensor: torch.Tensor) -> Callable[[], bool]:
     return lambda: not storage.expired()  # type: ignore[no-untyped-call]
 
 
+class JoinLog(Protocol):
+    """What a walk joins saved tensors with: events by storage."""
+
+    def on_storage(self, tensor: torch.Tensor) -> list[InplaceEvent]: ...
+
+    def events_on_key(self, key: int | None) -> list[InplaceEvent]: ...
+
+
 class EventLog:
     """Events by storage, the newest `per_storage` of each (None: all), dropped when their storage is freed."""
 
@@ -119,6 +127,11 @@ class EventLog:
     def on_storage(self, tensor: torch.Tensor) -> list[InplaceEvent]:
         """The events on `tensor`'s storage, in the order they ran."""
         key = storage_key(tensor)
+        events = self.by_key.get(key) if key is not None else None
+        return [e for e in events if e.alive()] if events else []
+
+    def events_on_key(self, key: int | None) -> list[InplaceEvent]:
+        """The events on the storage at `key`, in the order they ran."""
         events = self.by_key.get(key) if key is not None else None
         return [e for e in events if e.alive()] if events else []
 

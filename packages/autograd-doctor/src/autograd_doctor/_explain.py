@@ -23,7 +23,7 @@ from autograd_doctor._doctor import Break, Diagnosis, DoctorReport, Unverifiable
 from autograd_doctor._events import EventLog, InplaceEvent
 from autograd_doctor._modules import WATCH
 from autograd_doctor._saved_tensors import is_version_error
-from autograd_doctor._sites import PACKAGE_DIR, call_sites, frame_site, is_ours
+from autograd_doctor._sites import PACKAGE_DIR, call_sites, is_ours
 from autograd_doctor._steps import STEPS, watch_optimizer_steps
 from autograd_doctor._tracer import STATE, CreationSites, InplaceTracer, tensors_in
 
@@ -47,11 +47,12 @@ class ExplainTracer(InplaceTracer):
         self.sites = CreationSites(keep=NODES_KEPT)
         self.stack_of_call = first_project_frame  # one frame per node: what explain() can afford on every call
 
-    def __torch_function__(self, func: Callable[..., Any], types: tuple[type, ...], args: Sequence[Any] = (),
-                           kwargs: dict[str, Any] | None = None) -> Any:
-        if (func in BACKWARD_CALLS or func in GRAD_CALLS) and not torch.compiler.is_compiling():
-            return self.backward(func, args, kwargs or {})
-        return super().__torch_function__(func, types, args, kwargs)
+    intercepted = frozenset((*BACKWARD_CALLS, *GRAD_CALLS))
+
+    def intercept(self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+        if torch.compiler.is_compiling():
+            return func(*args, **kwargs)
+        return self.backward(func, args, kwargs)
 
     def backward(self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         """Run a backward (with this tracer on, so ops a custom Function's backward or a hook runs are seen);
@@ -78,6 +79,7 @@ class ExplainTracer(InplaceTracer):
             STATE.backward_site = outer
         if not (bound.get("retain_graph") or bound.get("create_graph")):
             LOG.sweep()  # that graph is gone: events whose memory went with it can explain nothing
+            STEPS.log.sweep()
         return result
 
     def safe_findings(self, error: RuntimeError, roots: list[Node | None]) -> str:
@@ -89,7 +91,7 @@ class ExplainTracer(InplaceTracer):
 
     def findings(self, error: RuntimeError, roots: list[Node | None]) -> str:
         """The doctor's lines for `error`: the failing slot, its module, the ops and lines that bumped it."""
-        events = list(LOG) + list(STEPS.log)
+        events = list(LOG)
         parameter_names = WATCH.parameter_names()
         module_names = WATCH.module_names()
         for event in events:
@@ -101,12 +103,14 @@ class ExplainTracer(InplaceTracer):
         return explanation(diagnose_roots(roots, diagnosis), str(error), parameter_names)
 
 
-def first_project_frame() -> list[str]:
-    """The user's innermost frame as a one-entry stack: what explain() keeps of where each node was made."""
+def first_project_frame() -> tuple[str, int] | list[str]:
+    """The user's innermost frame, as (file, line) formatted only if asked: what explain() keeps of where each node
+    was made, on every call that makes one."""
     frame: FrameType | None = sys._getframe(2)
     while frame is not None:
-        if is_ours(frame.f_code.co_filename):
-            return [frame_site(frame)]
+        code = frame.f_code
+        if is_ours(code.co_filename):
+            return code.co_filename, frame.f_lineno
         frame = frame.f_back
     return []
 

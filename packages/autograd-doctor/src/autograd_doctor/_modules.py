@@ -22,6 +22,7 @@ class ModuleWatch:
 
     def __init__(self) -> None:
         self.running: list[nn.Module] = []
+        self.running_refs: list[weakref.ref[nn.Module]] = []  # the same, held weakly: what a node's site keeps
         self.roots: dict[int, tuple[weakref.ref[nn.Module], str]] = {}  # id -> (module, its name), in first-call order
         self.last_call: dict[int, int] = {}  # id -> when it was last called as a root
         self.calls = 0
@@ -44,7 +45,7 @@ class ModuleWatch:
         if self.users == 0:
             for handle in self.handles:
                 handle.remove()
-            self.handles, self.running = [], []
+            self.handles, self.running, self.running_refs = [], [], []
 
     def before_forward(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         if not self.running:
@@ -53,10 +54,12 @@ class ModuleWatch:
             self.calls += 1
             self.last_call[id(module)] = self.calls
         self.running.append(module)
+        self.running_refs.append(weakref.ref(module))
 
     def after_forward(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         if self.running and self.running[-1] is module:
             self.running.pop()
+            self.running_refs.pop()
 
     def registered(self, parent: nn.Module, name: str, child: nn.Module | None) -> None:
         if child is not None and child not in self.built_at:
@@ -92,6 +95,10 @@ class ModuleWatch:
             seen[name] = seen.get(name, 0) + 1
             named.append((m, name if seen[name] == 1 else f"{name} (earlier #{seen[name] - 1})"))
         return named
+
+    def current_ref(self) -> weakref.ref[nn.Module] | None:
+        """The innermost module running now, held weakly."""
+        return self.running_refs[-1] if self.running_refs else None
 
     def current(self) -> nn.Module | None:
         """The innermost module running now."""

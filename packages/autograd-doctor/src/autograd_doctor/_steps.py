@@ -15,7 +15,9 @@ error where it would compute silently wrong gradients.
 
 import sys
 import weakref
+from collections import deque
 from dataclasses import dataclass
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -23,7 +25,7 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from torch.utils.hooks import RemovableHandle
 
-from autograd_doctor._events import EventLog, InplaceEvent, liveness, storage_key
+from autograd_doctor._events import InplaceEvent, next_order, storage_key
 from autograd_doctor._sites import call_sites, user_frame
 from autograd_doctor._tracer import STATE
 
@@ -47,11 +49,55 @@ class OptimizerStep:
         return name + where
 
 
-class StepWatch:
-    """The global optimizer hooks and the step events they record into `log`."""
+class StepLog:
+    """What each step changed, per parameter storage, the newest STEPS_PER_PARAMETER of each: kept as plain tuples
+    on every step (a few hundred parameters a step), made into events only when an error is explained."""
 
     def __init__(self) -> None:
-        self.log = EventLog(per_storage=STEPS_PER_PARAMETER)
+        self.by_key: dict[int, deque[tuple[int, OptimizerStep, int, int, weakref.ref[torch.Tensor]]]] = {}
+
+    def add(self, step: OptimizerStep, parameter: torch.Tensor, before: int, after: int) -> None:
+        key = storage_key(parameter)
+        if key is None:
+            return
+        entries = self.by_key.get(key)
+        if entries is None or (entries and entries[-1][4]() is None):  # a new parameter at a freed one's address
+            entries = self.by_key[key] = deque(maxlen=STEPS_PER_PARAMETER)
+        entries.append((next_order(), step, before, after, weakref.ref(parameter)))
+
+    def events_on_key(self, key: int | None) -> list[InplaceEvent]:
+        """The kept steps on the storage at `key`, as events, oldest first."""
+        events = []
+        for order, step, before, after, ref in self.by_key.get(key, ()) if key is not None else ():
+            parameter = ref()
+            if parameter is not None:
+                events.append(InplaceEvent(
+                    op=f"{step.optimizer}.step()", shape=tuple(parameter.shape), version_before=before,
+                    version_after=after, site=step.site, in_graph=False, called_from=step.called_from, step=step,
+                    key=key, alive=partial(is_alive, ref), target=ref, order=order))
+        return events
+
+    def on_storage(self, tensor: torch.Tensor) -> list[InplaceEvent]:
+        """The kept steps that changed `tensor`'s storage, as events, oldest first."""
+        return self.events_on_key(storage_key(tensor))
+
+    def sweep(self) -> None:
+        """Drop the steps of parameters that no longer exist."""
+        self.by_key = {k: v for k, v in self.by_key.items() if v and v[-1][4]() is not None}
+
+    def clear(self) -> None:
+        self.by_key.clear()
+
+    def __len__(self) -> int:
+        return sum(map(len, self.by_key.values()))
+
+
+class StepWatch:
+    """The global optimizer hooks and the steps they record into `log`."""
+
+    def __init__(self) -> None:
+        self.log = StepLog()
+        self.names: weakref.WeakKeyDictionary[torch.optim.Optimizer, str | None] = weakref.WeakKeyDictionary()
         self.handles: list[RemovableHandle] = []
         self.before: dict[int, list[tuple[torch.Tensor, int]]] = {}
 
@@ -86,13 +132,16 @@ class StepWatch:
             torch.autograd.graph.increment_version([p for p, _ in before])
         frame = sys._getframe(1)
         site, called_from = call_sites(frame)
-        step = OptimizerStep(type(optimizer).__name__, variable_name(optimizer, frame), site, called_from, fused)
+        if optimizer not in self.names:  # the user's name for it, looked up once
+            self.names[optimizer] = variable_name(optimizer, frame)
+        step = OptimizerStep(type(optimizer).__name__, self.names[optimizer], site, called_from, fused)
         for parameter, version in before:
             if parameter._version != version:
-                self.log.add(InplaceEvent(
-                    op=f"{step.optimizer}.step()", shape=tuple(parameter.shape), version_before=version,
-                    version_after=parameter._version, site=site, in_graph=False, called_from=called_from, step=step,
-                    key=storage_key(parameter), alive=liveness(parameter), target=weakref.ref(parameter)))
+                self.log.add(step, parameter, version, parameter._version)
+
+
+def is_alive(ref: weakref.ref[torch.Tensor]) -> bool:
+    return ref() is not None
 
 
 def variable_name(optimizer: torch.optim.Optimizer, frame: FrameType | None) -> str | None:

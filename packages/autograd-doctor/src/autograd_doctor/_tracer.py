@@ -12,18 +12,21 @@ import bisect
 import contextlib
 import sys
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import FrameType
 from typing import Any
 
 import torch
+from torch import Tensor
 from torch.overrides import TorchFunctionMode
 
 from autograd_doctor._events import EventLog, InplaceEvent, liveness, storage_key
 from autograd_doctor._modules import WATCH
-from autograd_doctor._sites import call_sites, frame_site, is_ours
+from autograd_doctor._sites import call_sites, frame_site, is_ours, site_text
 from autograd_doctor._torch_internals import next_sequence_nr, version
 
+DATA_GETTER = torch.Tensor.data.__get__  # type: ignore[attr-defined]  # reading `.data` reaches the mode as this
+is_compiling = torch.compiler.is_compiling
 STACK_DEPTH = 6  # project frames kept per node: the innermost few say where a node came from
 
 
@@ -46,11 +49,12 @@ class CreationSites:
     def __init__(self, keep: int | None = None):
         self.starts: list[int] = []  # first sequence number of each call that created nodes
         self.ends: list[int] = []  # one past its last
-        self.stacks: list[list[str]] = []  # its project frames, outermost first
+        self.stacks: list[list[str] | tuple[str, int]] = []  # its project frames, outermost first; or (file, line)
         self.modules: list[weakref.ref[torch.nn.Module] | None] = []  # the module running then
         self.keep = keep
 
-    def add(self, start: int, end: int, stack: list[str], module: weakref.ref[torch.nn.Module] | None = None) -> None:
+    def add(self, start: int, end: int, stack: list[str] | tuple[str, int],
+            module: weakref.ref[torch.nn.Module] | None = None) -> None:
         self.starts.append(start)
         self.ends.append(end)
         self.stacks.append(stack)
@@ -66,7 +70,10 @@ class CreationSites:
     def stack_of(self, node_nr: int) -> list[str]:
         """The project frames of the call that created node number `node_nr`; [] when no traced call did."""
         k = self.index_of(node_nr)
-        return self.stacks[k] if k is not None else []
+        if k is None:
+            return []
+        stack = self.stacks[k]
+        return [site_text(*stack)] if isinstance(stack, tuple) else stack  # explain() keeps (file, line) raw
 
     def module_of(self, node_nr: int) -> torch.nn.Module | None:
         """The module that was running when node number `node_nr` was created, if still alive."""
@@ -83,7 +90,8 @@ class InplaceTracer(TorchFunctionMode):
 
     def __init__(self, sites: bool = False, log: EventLog | None = None):
         super().__init__()
-        self.stack_of_call = project_stack  # what a node's creation site keeps: the innermost user frames
+        # What a node's creation site keeps: the innermost user frames (explain(): the one frame, unformatted).
+        self.stack_of_call: Callable[[], list[str] | tuple[str, int]] = project_stack
         self.log = EventLog() if log is None else log  # for joins: by storage
         self.events: list[InplaceEvent] = []  # with a log of its own: every event, in the order they ran
         self.keep_list = log is None
@@ -92,23 +100,33 @@ class InplaceTracer(TorchFunctionMode):
 
     def __torch_function__(self, func: Callable[..., Any], types: tuple[type, ...], args: Sequence[Any] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
-        kwargs = kwargs or {}
-        if (self.steps_record_themselves and STATE.in_step and not torch.is_grad_enabled()) or \
-                torch.compiler.is_compiling():
+        # The hot path: every torch call of the traced code runs through here, so it does as little as it can.
+        if func in self.intercepted:
+            return self.intercept(func, args, kwargs or {})
+        if kwargs is None:
+            kwargs = {}
+        if (self.steps_record_themselves and STATE.in_step and not torch.is_grad_enabled()) or is_compiling():
             return func(*args, **kwargs)  # a step's own writes: the step records itself; dynamo: stay out of its graph
-        watched = [(t, version(t)) for t in tensors_in(args, kwargs) if not t.is_inference()]
+        watched = versions_of(args, kwargs)
         first_nr = next_sequence_nr()
         result = func(*args, **kwargs)
-        if self.sites is not None and next_sequence_nr() != first_nr:
-            module = WATCH.current()
-            self.sites.add(first_nr, next_sequence_nr(), self.stack_of_call(),
-                           weakref.ref(module) if module is not None else None)
-        if is_data_getter(func) and args and isinstance(args[0], torch.Tensor) and args[0].requires_grad:
+        sites = self.sites
+        if sites is not None:
+            end_nr = next_sequence_nr()
+            if end_nr != first_nr:
+                sites.add(first_nr, end_nr, self.stack_of_call(), WATCH.current_ref())
+        if func == DATA_GETTER and args and args[0].requires_grad:
             self.data_aliases[id(result)] = result
         for tensor, before in watched:
-            if version(tensor) != before:
+            if tensor._version != before:
                 self.record(func, kwargs, tensor, before, first_nr - 1)
         return result
+
+    intercepted: frozenset[Callable[..., Any]] = frozenset()  # calls a subclass handles itself (backward)
+
+    def intercept(self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+        """Run one of the `intercepted` calls; a subclass that intercepts some says how."""
+        return func(*args, **kwargs)
 
     def record(self, func: Callable[..., Any], kwargs: dict[str, Any], tensor: torch.Tensor, before: int,
                newest_node_nr: int) -> None:
@@ -135,6 +153,25 @@ def trace_inplace() -> Iterator[list[InplaceEvent]]:
     tracer = InplaceTracer()
     with tracer:
         yield tracer.events
+
+
+def versions_of(args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[tuple[torch.Tensor, int]]:
+    """(tensor, its version) for every tensor argument, in lists and tuples too (the foreach ops take lists);
+    inference tensors, which have no version counter, left out."""
+    try:
+        return versions_in(args) + versions_in(kwargs.values()) if kwargs else versions_in(args)
+    except RuntimeError:  # an inference tensor: "Inference tensors do not track version counter"
+        return [(t, t._version) for t in tensors_in(args, kwargs) if not t.is_inference()]
+
+
+def versions_in(values: Iterable[Any]) -> list[tuple[torch.Tensor, int]]:
+    found = []
+    for value in values:
+        if isinstance(value, Tensor):
+            found.append((value, value._version))
+        elif isinstance(value, (list, tuple)):
+            found += [(v, v._version) for v in value if isinstance(v, Tensor)]
+    return found
 
 
 def tensors_in(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Iterator[torch.Tensor]:
