@@ -155,6 +155,24 @@ class DoctorReport:
                 f"{len(self.nodes)} backward nodes, {len(self.events) if self.events is not None else 'untraced'}"
                 f" in-place events")
 
+    def _repr_markdown_(self) -> str:
+        """The report in a notebook (IPython calls this): the verdict, then a row per break and per node the
+        check cannot see into."""
+        rows = [f"**autograd_doctor: {self.summary()}**", ""]
+        if self.breaks or self.unverifiable:
+            rows += ["| | node | saved tensor | what changed it |", "|---|---|---|---|"]
+            rows += [f"| broken | {cell(b.node + (' in ' + b.module if b.module else ''))} | {cell(b.slot)} "
+                     f"{list(b.shape)}, saved at v{b.saved_version}, now v{b.found_version} | "
+                     f"{cell(', '.join(map(str, b.bumped_by)) or 'unknown')} |" for b in self.breaks]
+            rows += [f"| unverifiable | {cell(u.node + (' in ' + u.module if u.module else ''))} | {cell(u.reason)} | "
+                     f"{cell(', '.join(map(str, u.changed_by)) or '')} |" for u in self.unverifiable]
+        return "\n".join(rows)
+
+
+def cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
 
 def check_loss(loss: object) -> None:
     """TypeError for a loss that is not a tensor, ValueError for one backward cannot run through."""
