@@ -24,8 +24,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from doctor_bench import explain_figures, scale_figures  # noqa: E402
 from reference_gpt import ReferenceGPT  # noqa: E402
 
-from autograd_doctor._lint import lint_report  # noqa: E402
-from autograd_doctor._saved_tensors import VERSION_ERROR  # noqa: E402
+from autograd_doctor import VERSION_ERROR, lint_report  # noqa: E402
 from minigpt.cli.common import load_config  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
 from minigpt.lab.docs import target_met  # noqa: E402

@@ -12,7 +12,7 @@ from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 
-from autograd_doctor._lint import lint_report
+from autograd_doctor import lint_report
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "lint_precision.json"

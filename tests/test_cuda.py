@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograd_doctor._saved_tensors import VERSION_ERROR
+from autograd_doctor import VERSION_ERROR
 from minigpt.attention import CausalSelfAttention
 from minigpt.config import Attention, GPTConfig
 from minigpt.train import pick_device

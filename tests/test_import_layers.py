@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+DOCTOR_SRC = ROOT / "packages" / "autograd-doctor" / "src"
 CORE = {"minigpt", "minigpt.config", "minigpt.data", "minigpt.attention", "minigpt.layer_norm",
         "minigpt.feed_forward", "minigpt.block", "minigpt.model", "minigpt.train", "minigpt.runs"}
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(SRC).with_suffix("").parts
+    parts = path.relative_to(DOCTOR_SRC if path.is_relative_to(DOCTOR_SRC) else SRC).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -37,7 +39,7 @@ def imports_of(path: Path) -> set[str]:
     return names
 
 
-MODULES = {module_name(p): imports_of(p) for p in sorted(SRC.rglob("*.py"))}
+MODULES = {module_name(p): imports_of(p) for p in sorted([*SRC.rglob("*.py"), *DOCTOR_SRC.rglob("*.py")])}
 OURS = set(MODULES)
 CORE |= {m for m in MODULES if m.startswith("minigpt.runs.")}  # the run records' package sits below the lab
 
@@ -51,9 +53,17 @@ def test_config_imports_no_file_system_helper():
 
 
 def test_the_doctor_imports_nothing_from_the_course():
-    offenders = {m: sorted(i for i in imps if i.split(".")[0] == "minigpt")
-                 for m, imps in MODULES.items() if m.startswith("autograd_doctor")}
+    doctor = {m: imps for m, imps in MODULES.items() if m.split(".")[0] == "autograd_doctor"}
+    assert len(doctor) >= 10, "no doctor modules found: the test would check nothing"
+    offenders = {m: sorted(i for i in imps if i.split(".")[0] == "minigpt") for m, imps in doctor.items()}
     assert not {m: i for m, i in offenders.items() if i}
+
+
+def test_the_course_uses_only_the_doctors_public_names():
+    course = {m: imps for m, imps in MODULES.items() if m.split(".")[0] == "minigpt"}
+    assert course, "no course modules found: the test would check nothing"
+    private = {m: sorted(i for i in imps if i.startswith("autograd_doctor._")) for m, imps in course.items()}
+    assert not {m: i for m, i in private.items() if i}
 
 
 def test_the_core_imports_neither_lab_nor_cli_nor_hydra():

@@ -5,7 +5,7 @@ import torch
 
 from minigpt.data import make_splits
 from minigpt.model import build_model
-from autograd_doctor._saved_tensors import saved_tensors_context
+from autograd_doctor import saved_tensors_context
 
 VARIANTS = [["inplace=true"], ["inplace=true", "ln=manual"], ["inplace=true", "ln=unchecked"],
             ["inplace=true", "via_data=true"], ["inplace=true", "saved_tensors=save_on_cpu"],

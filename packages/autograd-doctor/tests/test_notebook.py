@@ -2,9 +2,9 @@
 
 import pytest
 import torch
+from source_lines import site_of
 
 import autograd_doctor
-from source_lines import site_of
 
 
 def sigmoid_scaled_in_place():

@@ -24,12 +24,12 @@ from autograd_doctor._doctor import (
     diagnose_forward,
     project_frames,
 )
-from autograd_doctor._events import InplaceEvent
+from autograd_doctor._events import InplaceEvent, OptimizerStep
 from autograd_doctor._explain import doctor_notes, explain
 from autograd_doctor._lint import SEVERITY_RANK, Finding, LintReport, lint_paths, lint_report, lint_source
 from autograd_doctor._render import region_nodes, rich_tree, to_dot, to_mermaid, write_graph_files
 from autograd_doctor._saved_tensors import SAVED_TENSOR_MODES, VERSION_ERROR, is_version_error, saved_tensors_context
-from autograd_doctor._steps import OptimizerStep, watch_optimizer_steps
+from autograd_doctor._steps import watch_optimizer_steps
 from autograd_doctor._tracer import trace_inplace
 
 __version__ = "1.0.0"

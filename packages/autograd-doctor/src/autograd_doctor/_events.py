@@ -12,15 +12,29 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Protocol
+from typing import Protocol
 
 import torch
 from torch.multiprocessing.reductions import StorageWeakRef
 
-if TYPE_CHECKING:
-    from autograd_doctor._steps import OptimizerStep
-
 next_order = itertools.count().__next__  # events of several logs merge back into the order they ran
+
+
+@dataclass(eq=False)
+class OptimizerStep:
+    """One `optimizer.step()` call: which optimizer, called where, and whether the doctor bumped its versions."""
+
+    optimizer: str  # the class: "Adam"
+    name: str | None  # the variable the user called it through: "opt_d"
+    site: str  # the step call's frame: the first outside torch and this package
+    called_from: str | None  # the user's own line, when `site` is a library's (Lightning's precision plugin)
+    fused: bool  # a fused step: the doctor bumped the versions PyTorch left as they were
+
+    def __str__(self) -> str:
+        name = f"{self.name}.step() ({self.optimizer}{', fused' if self.fused else ''})" if self.name else \
+            f"{self.optimizer}{'(fused=True)' if self.fused else ''}.step()"
+        where = f" at {self.site}" + (f" (called from {self.called_from})" if self.called_from else "")
+        return name + where
 
 
 @dataclass(eq=False, repr=False)  # two events are the same only if they are the same op run
@@ -46,7 +60,7 @@ class InplaceEvent:
     module_kind: str | None = None  # for a torch.nn built-in: "ReLU(inplace=True)"
     built_at: str | None = None  # where that built-in was constructed, when the doctor saw it
     during_backward: str | None = None  # "the backward called at train.py:50", for an op run inside one
-    step: Optional["OptimizerStep"] = None  # the optimizer step that made this change
+    step: OptimizerStep | None = None  # the optimizer step that made this change
     target: weakref.ref[torch.Tensor] | None = field(default=None, compare=False)  # a step's parameter, to name it
     key: int | None = field(default=None, compare=False)  # the storage's address
     alive: Callable[[], bool] = field(default=lambda: False, compare=False)  # whether that storage still exists

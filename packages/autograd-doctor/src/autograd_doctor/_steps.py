@@ -16,7 +16,6 @@ error where it would compute silently wrong gradients.
 import sys
 import weakref
 from collections import deque
-from dataclasses import dataclass
 from functools import partial
 from types import FrameType
 from typing import Any
@@ -25,28 +24,11 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from torch.utils.hooks import RemovableHandle
 
-from autograd_doctor._events import InplaceEvent, next_order, storage_key
+from autograd_doctor._events import InplaceEvent, OptimizerStep, next_order, storage_key
 from autograd_doctor._sites import call_sites, user_frame
 from autograd_doctor._tracer import STATE
 
 STEPS_PER_PARAMETER = 8  # steps kept per parameter: a graph alive across more steps than that is rare
-
-
-@dataclass(eq=False)
-class OptimizerStep:
-    """One `optimizer.step()` call: which optimizer, called where, and whether the doctor bumped its versions."""
-
-    optimizer: str  # the class: "Adam"
-    name: str | None  # the variable the user called it through: "opt_d"
-    site: str  # the step call's frame: the first outside torch and this package
-    called_from: str | None  # the user's own line, when `site` is a library's (Lightning's precision plugin)
-    fused: bool  # a fused step: the doctor bumped the versions PyTorch left as they were
-
-    def __str__(self) -> str:
-        name = f"{self.name}.step() ({self.optimizer}{', fused' if self.fused else ''})" if self.name else \
-            f"{self.optimizer}{'(fused=True)' if self.fused else ''}.step()"
-        where = f" at {self.site}" + (f" (called from {self.called_from})" if self.called_from else "")
-        return name + where
 
 
 class StepLog:
