@@ -22,6 +22,14 @@ test *ARGS:
 test-all *ARGS:
     {{python}} -m pytest -m "" "$@"
 
+# the doctor's package on its own: a fresh venv with torch alone, its tests with the course not installed
+doctor-alone:
+    {{python}} -m pytest -m slow -p no:cacheprovider packages/autograd-doctor/tests/test_cli.py -k distribution
+
+# the doctor's command: `just autograd-doctor lint src/`, `just autograd-doctor run train.py`
+autograd-doctor *ARGS:
+    exec {{python}} -m autograd_doctor "$@"
+
 # speed figures next to their targets
 bench *ARGS:
     {{python}} benchmarks/bench.py "$@"
@@ -56,7 +64,7 @@ phase-25-check *ARGS:
 phase-25-graph *ARGS:
     exec {{python}} -m minigpt.cli graph "$@"
 
-# find in-place tensor ops in Python source (default src/): `just phase-25-lint src/ tests/`
+# the course's name for `autograd-doctor lint` (default src/): `just phase-25-lint src/ tests/`
 phase-25-lint *ARGS:
     exec {{python}} -m minigpt.cli lint "$@"
 
