@@ -1,4 +1,5 @@
 """What the notes quote but the tests cannot afford: timings and slow snippets, measured on demand.
+Works on the repository tools.docs was pointed at (`python -m tools.docs --repo PATH --measure`).
 
 `just docs-measure` writes the results under theory/data/, which the notes render:
   timings.json   milliseconds per training step of a few settings; they take turns step by step, so a
@@ -80,7 +81,7 @@ def measure_timings() -> dict:
 
 def measure_snippet(path: Path) -> dict:
     """Run a measured snippet once; what it printed, with the torch version and machine: the NAME.json content."""
-    from minigpt.lab.docs import run_snippet  # the notes' own runner: same output rules as the live snippets
+    from tools.docs import run_snippet  # the notes' own runner: same output rules as the live snippets
 
     return {"torch": torch.__version__, "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
             "command": "just docs-measure", "output": run_snippet(path)}
