@@ -72,7 +72,8 @@ LANGUAGES = ("en", "es")  # "en" is the default: its blocks carry no suffix
 
 TEXT = {  # the words of the generated tables, per language; code, numbers and PyTorch's messages are never translated
     "en": {
-        "measured by": "Measured by", "timing header": "| setting | ms per training step (median) | vs control |",
+        "measured by": "Measured by", "timing header": "| setting | ms per training step, median (quartiles) | vs control |",
+        "timing spread": "A ratio whose quartiles overlap the control's is within noise, not a speed-up or a slow-down.",
         "matrix header": "| variant | where | outcome | compared | relative error |",
         "doctor header": "| variant | outcome | doctor |",
         "sweep header": "| variant | runs ok | test accuracy | final val loss | step-0 gradient rel. error |",
@@ -93,10 +94,11 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
         "step-0 gradients": "step-0 gradients", "step-1 gradients": "step-1 gradients", "logits": "logits",
     },
     "es": {
-        "measured by": "Medido con", "timing header": "| configuración | ms por paso de entrenamiento (mediana) | frente al control |",
+        "measured by": "Medido con", "timing header": "| configuración | ms por paso de entrenamiento, mediana (cuartiles) | frente al control |",
+        "timing spread": "Un cociente cuyos cuartiles se solapan con los del control está dentro del ruido: no es una mejora ni un empeoramiento.",
         "matrix header": "| variante | dónde | resultado | se compara | error relativo |",
         "doctor header": "| variante | resultado | doctor |",
-        "sweep header": "| variante | ejecuciones sin error | precisión en test | pérdida final de validación | "
+        "sweep header": "| variante | ejecuciones sin error | exactitud en test | pérdida final de validación | "
                         "error rel. del gradiente en el paso 0 |",
         "sweep footer": "media ± desviación típica (mín.–máx.) sobre las semillas.",
         "bench header": "| cifra | medida | objetivo | | detalle |", "met": "cumplido", "missed": "**no cumplido**",
@@ -282,8 +284,12 @@ def timings_block(lang: str = "en") -> str:
     data, words = json.loads(path.read_text()), TEXT[lang]
     lines = [f"torch {data['torch']}, {data['machine']}, {data['what']}", "", words["timing header"], "|---|---:|---:|"]
     control = data["ms_per_step"]["control"]
+    quartiles = data.get("ms_quartiles", {})
     for setting, ms in data["ms_per_step"].items():
-        lines.append(f"| {setting} | {ms:.2f} | {ms / control:.2f}× |")
+        spread = " ({:.2f}–{:.2f})".format(*quartiles[setting]) if setting in quartiles else ""
+        lines.append(f"| {setting} | {ms:.2f}{spread} | {ms / control:.2f}× |")
+    if quartiles:
+        lines += ["", words["timing spread"]]
     return "\n".join(lines) + f"\n\n{words['measured by']} `{data['command']}`.\n"
 
 

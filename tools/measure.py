@@ -73,10 +73,13 @@ def measure_timings() -> dict:
     finally:
         torch.set_num_threads(threads)
     ms_per_step = {setting: 1000 * statistics.median(run[-1][WARMUP_ROUNDS:]) for setting, run in runs.items()}
+    quartiles = {setting: [1000 * q for q in statistics.quantiles(run[-1][WARMUP_ROUNDS:], n=4)[::2]]
+                 for setting, run in runs.items()}  # the spread of each row: first and third quartile
     machine = f"{platform.machine()}, {TIMED_THREADS} thread, load average {os.getloadavg()[0]:.1f} after"
     return {"torch": torch.__version__, "machine": machine,
             "what": f"default mini-GPT, one batch, {TIMED_ROUNDS} steps each, taken in turns",
-            "command": "just docs-measure", "ms_per_step": ms_per_step}
+            "command": "just docs-measure", "ms_per_step": ms_per_step,
+            "ms_quartiles": quartiles}
 
 
 def measure_snippet(path: Path) -> dict:

@@ -19,7 +19,7 @@ class CountOps(TorchDispatchMode):
 
 def count_saves():
     """Saved-tensor hooks that only count the saves: the pack hook runs once per saved tensor."""
-    # es: Ganchos de tensores guardados que solo cuentan: el gancho de empaquetado se ejecuta una vez por tensor guardado.
+    # es: Hooks de tensores guardados que solo cuentan: el hook de empaquetado se ejecuta una vez por tensor guardado.
     saves = []
     return saves, torch.autograd.graph.saved_tensors_hooks(lambda t: saves.append(1) or t, lambda t: t)
 
@@ -30,7 +30,7 @@ for inplace in (False, True):
     saves, hooks = count_saves()
     with hooks:
         block(h.clone())  # en: the forward alone: each save runs the pack hook once
-        # es: solo el forward: cada tensor guardado pasa una vez por el gancho de empaquetado
+        # es: solo el forward: cada tensor guardado pasa una vez por el hook de empaquetado
     with torch.autograd.graph.allow_mutation_on_saved_tensors() as context, CountOps() as counter:
         out = block(h.clone())
         clones = len(context.cloned)  # en: saved tensors cloned just before a write
