@@ -40,11 +40,11 @@ bench-cuda *ARGS:
 
 # regenerate every generated block in theory/*.md and the READMEs (outputs, errors, tables)
 docs *ARGS:
-    exec {{python}} -m minigpt.cli docs "$@"
+    exec {{python}} -m tools.docs --repo . "$@"
 
 # re-measure the slow or noisy figures the notes quote (timings), into theory/data/*.json
 docs-measure *ARGS:
-    exec {{python}} -m minigpt.cli docs --measure "$@"
+    exec {{python}} -m tools.docs --repo . --measure "$@"
 
 # the break matrix: each in-place variant in the mini-GPT, classified safe / loud / silent
 phase-25-matrix *ARGS:

@@ -1,8 +1,13 @@
 """Shared fixtures: tiny configs that train in a fraction of a second."""
 
+from pathlib import Path
+
 import pytest
 
 from minigpt.cli.common import load_config
+from tools import docs
+
+docs.use_repo(Path(__file__).resolve().parents[1])  # the notes generator takes its repository explicitly
 
 TINY = ["train.steps=6", "train.eval_every=3", "train.batch_size=16", "data.n_train=256",
         "data.n_eval=64", "model.n_embd=32", "model.n_layer=2", "model.n_head=4"]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from minigpt.lab import docs
+from tools import docs
 
 
 def test_no_generated_block_is_stale():
@@ -49,15 +49,15 @@ def test_measured_block_without_data_names_the_command(tmp_path, monkeypatch):
 
 
 def test_docs_cli_rejects_an_unknown_argument_in_one_line(capsys):
-    from minigpt.cli.docs import main
+    from tools.docs import main
     with pytest.raises(SystemExit) as exit_info:
         main(["--meassure"])
     assert exit_info.value.code == 2
-    assert capsys.readouterr().err == "docs: error: unknown argument '--meassure'; allowed: --allow-smaller-sweep, --check, --measure\n"
+    assert capsys.readouterr().err == "docs: error: unknown argument '--meassure'; allowed: --allow-smaller-sweep, --check, --measure, --repo\n"
 
 
 def test_docs_cli_check_exits_0_when_nothing_is_stale():
-    from minigpt.cli.docs import main
+    from tools.docs import main
     with pytest.raises(SystemExit) as exit_info:
         main(["--check"])
     assert exit_info.value.code == 0
@@ -73,10 +73,36 @@ def test_spanish_table_has_spanish_headers_and_the_same_numbers(tmp_path, monkey
     assert "| control, detect_anomaly=true | 5.00 | 2.50× |" in spanish
 
 
-def test_spanish_snippet_block_shows_the_spanish_twin_and_no_output_of_its_own():
+def test_spanish_snippet_block_renders_the_spanish_comments_of_the_one_source_and_no_output_of_its_own():
     known = docs.registry()
     assert "residual_error.es" in known and "residual_error.es.out" not in known
-    assert "# los mismos pesos" in known["residual_error.es"]()
+    assert "# los mismos pesos" in known["residual_error.es"]() and "# the same weights" in known["residual_error"]()
+    assert "# es:" not in known["residual_error.es"]() + known["residual_error"]()
+
+
+def test_a_bilingual_snippet_renders_each_comment_kind_in_each_language():
+    source = ('def f(x):\n    """Doubles x."""\n    # es: Duplica x.\n    # en: the rule\n    # es: la regla\n'
+              '    return 2 * x  # en: twice\n    # es: el doble\ny = f(1)  # (B, T)\n')
+    assert docs.in_language(source, "en") == ('def f(x):\n    """Doubles x."""\n    # the rule\n'
+                                              '    return 2 * x  # twice\ny = f(1)  # (B, T)\n')
+    assert docs.in_language(source, "es") == ('def f(x):\n    """Duplica x."""\n    # la regla\n'
+                                              '    return 2 * x  # el doble\ny = f(1)  # (B, T)\n')
+
+
+def test_an_english_comment_without_its_spanish_line_is_refused():
+    with pytest.raises(ValueError, match="without its '# es:' line"):
+        docs.in_language("x = 1  # en: one\n", "es")
+
+
+def test_the_generator_finds_the_repository_by_its_argument_not_by_its_own_location(tmp_path, capsys):
+    (tmp_path / "theory").mkdir()
+    (tmp_path / "theory" / "note.md").write_text("<!-- generated:nothing -->\n<!-- /generated:nothing -->\n")
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            docs.main(["--repo", str(tmp_path), "--check"])
+        assert exit_info.value.code == 1 and "note.md: block 'nothing' has no generator" in capsys.readouterr().out
+    finally:
+        docs.use_repo(docs.Path(__file__).resolve().parents[1])
 
 
 def test_measured_snippet_output_comes_from_committed_data_not_from_running_it(tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from minigpt.cli import docs as docs_cli
+from tools import docs as docs_cli
 
 
 def sweep(runs_per_variant: dict[str, int]) -> dict:

@@ -140,8 +140,8 @@ def test_the_planted_runner_raises_and_its_doctor_names_the_line(tmp_path):
 
 
 @pytest.mark.parametrize("args, says", [
-    ([], "give exactly one exercise number, got 0; allowed: 1, 2, 3, 4"),
-    (["7"], "'7' is not an exercise; allowed: 1, 2, 3, 4"),
+    ([], "give exactly one exercise number, got 0; allowed: 1, 2, 3, 4, 5"),
+    (["7"], "'7' is not an exercise; allowed: 1, 2, 3, 4, 5"),
     (["1", "lang=fr"], "unknown language 'fr' in 'lang=fr'; allowed: en, es"),
     (["1", "seed=3"], "exercise 1 takes no option 'seed'; allowed: lang=..."),
     (["3", "seed=x"], "'seed=x' is not a seed; allowed: a whole number, e.g. seed=3"),

@@ -74,7 +74,7 @@ def test_cli_prints_the_requested_cascade(capsys):
     (["4"], "'4' is not a hint level; allowed: 1, 2, 3"),
     ([], "give exactly one hint level, got 0; allowed: 1, 2, 3"),
     (["1", "lang=fr"], "unknown value 'fr' in 'lang=fr'; allowed: en, es"),
-    (["1", "cascade=quiet"], "unknown value 'quiet' in 'cascade=quiet'; allowed: loud, silent, predict, find"),
+    (["1", "cascade=quiet"], "unknown value 'quiet' in 'cascade=quiet'; allowed: loud, silent, predict, find, gan"),
     (["1", "language=es"], "unknown option 'language'; allowed: cascade=..., lang=..."),
 ])
 def test_cli_bad_request_is_one_line_with_exit_2(capsys, args, says):

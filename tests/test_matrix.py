@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from minigpt.cli.matrix import main
-from minigpt.lab.docs import break_matrix_block, doctor_verdicts_block, quoted_matrix_rows
+from tools.docs import break_matrix_block, doctor_verdicts_block, quoted_matrix_rows
 from minigpt.lab.matrix import VARIANTS
 
 EXPECTED = {  # every outcome here was measured on torch 2.13.0; the test keeps the notes honest

@@ -6,7 +6,7 @@ import runpy
 
 import pytest
 
-from minigpt.lab.docs import MEASURED_SNIPPETS, THEORY
+from tools.docs import MEASURED_SNIPPETS, THEORY
 
 FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.S | re.M)
 

@@ -5,12 +5,12 @@ import re
 
 import pytest
 
-from minigpt.lab.docs import MEASURED_SNIPPETS, SNIPPETS, THEORY, base_name, blocks_in, registry
+from tools.docs import ES_LINE, MEASURED_SNIPPETS, SNIPPETS, THEORY, base_name, blocks_in, in_language, registry
 
 HEADING = re.compile(r"^(#+) ", re.M)
 CODE = re.compile(r"^```(?P<lang>\w*)\n(?P<code>.*?)^```$", re.S | re.M)
 ENGLISH_NOTES = sorted(p for p in THEORY.glob("*.md") if not p.name.endswith(".es.md"))
-SPANISH_SNIPPETS = sorted([*SNIPPETS.glob("*.es.py"), *MEASURED_SNIPPETS.glob("*.es.py")])
+SNIPPET_FILES = sorted([*SNIPPETS.glob("*.py"), *MEASURED_SNIPPETS.glob("*.py")])
 
 
 def twin(note):
@@ -58,11 +58,15 @@ def test_spanish_twin_has_same_generated_blocks_in_spanish_where_they_exist(note
             assert es_body == body
 
 
-@pytest.mark.parametrize("snippet", SPANISH_SNIPPETS, ids=lambda p: p.name)
-def test_spanish_snippet_has_the_same_code_as_its_original(snippet):
-    original = snippet.with_name(snippet.name.replace(".es.py", ".py"))
-    assert original.exists(), f"{snippet.name} translates no snippet"
-    assert code_only(snippet.read_text()) == code_only(original.read_text())
+@pytest.mark.parametrize("snippet", SNIPPET_FILES, ids=lambda p: p.name)
+def test_a_snippet_is_one_source_whose_two_languages_have_the_same_code(snippet):
+    assert not snippet.name.endswith(".es.py"), "a snippet is one file: its Spanish goes on '# es:' lines"
+    source = snippet.read_text()
+    english, spanish = in_language(source, "en"), in_language(source, "es")  # raises on an unpaired comment
+    assert code_only(english) == code_only(spanish) == code_only(source)
+    translations = sum(bool(ES_LINE.match(line)) for line in source.splitlines())
+    changed = sum(a != b for a, b in zip(english.splitlines(), spanish.splitlines()))
+    assert changed == translations, "a '# es:' line that repeats the English translates nothing"
 
 
 @pytest.mark.parametrize("note", ENGLISH_NOTES, ids=lambda p: p.name)

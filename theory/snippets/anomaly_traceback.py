@@ -24,7 +24,8 @@ below_this_script = False
 for line, code in zip(lines, lines[1:]):
     below_this_script |= f'File "{__file__}"' in line
     frame = re.search(r'File ".*(src/minigpt/\S+)", line (\d+), in (\w+)', line)
-    if below_this_script and frame:  # the model's frames; torch's own are left out
+    if below_this_script and frame:  # en: the model's frames; torch's own are left out
+    # es: los marcos del modelo; los de torch se omiten
         path, number, function = frame.groups()
         print(f"  {path}:{number} in {function}:  {code.strip()}")
 print("The error now ends with:", message[message.index("Hint:"):])

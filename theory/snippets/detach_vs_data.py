@@ -5,9 +5,11 @@ right = 2 * torch.cos(2 * x.detach())  # d/dx sum(sin(2x))
 for alias in ("detach()", "data"):
     x.grad = None
     h = x * 2
-    s = h.sin()  # sin saves its input h
+    s = h.sin()  # en: sin saves its input h
+    # es: sin guarda su entrada h
     h_alias = h.detach() if alias == "detach()" else h.data
-    h_alias.mul_(3)  # the same memory as h, changed in place
+    h_alias.mul_(3)  # en: the same memory as h, changed in place
+    # es: la misma memoria que h, modificada in situ
     print(f"h.{alias}: same memory as h {h_alias.data_ptr() == h.data_ptr()}, h's version now {h._version};", end=" ")
     try:
         s.sum().backward()

@@ -8,6 +8,7 @@ delta = torch.randn(4, 8)
 
 def x_gradient(hooks=None):
     """x's gradient when layer_norm's saved input h gets delta added after the forward."""
+    # es: Gradiente de x cuando a la entrada guardada h de layer_norm se le suma delta después del forward.
     x.grad = None
     with hooks or torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
         h = x * 2
@@ -19,6 +20,7 @@ def x_gradient(hooks=None):
 
 
 reference = x_gradient()
-identity = torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)  # pack, unpack: do nothing
+identity = torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)  # en: pack, unpack: do nothing
+# es: empaquetar y desempaquetar: no hacen nada
 error = (x_gradient(identity) - reference).norm() / reference.norm()
 print(f"identity hooks: no error raised, relative error of x.grad = {error:.2f}")

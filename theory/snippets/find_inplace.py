@@ -8,10 +8,12 @@ from minigpt.block import Block
 
 class InplaceCalls(TorchFunctionMode):
     """Records every torch call of a forward, and whether it moved the version of a tensor it was given."""
+    # es: Registra cada llamada de torch de un forward y si movió la versión de algún tensor que recibió.
 
     def __init__(self):
         super().__init__()
-        self.calls = []  # (name, moved a version)
+        self.calls = []  # en: (name, moved a version)
+        # es: (nombre, si movió una versión)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -25,18 +27,21 @@ class InplaceCalls(TorchFunctionMode):
 
 def spelled_in_place(name: str) -> bool:
     """The naive test: the name ends in one underscore, or is an augmented assignment."""
+    # es: La prueba ingenua: el nombre acaba en un guion bajo o es una asignación aumentada.
     return (name.endswith("_") and not name.endswith("__")) or name in ("__iadd__", "__isub__", "__imul__", "__itruediv__")
 
 
 def forms(x):
     """Each way of writing an in-place op, and one call that only looks like one."""
+    # es: Cada forma de escribir una operación in situ, y una llamada que solo lo parece.
     h = x * 1
     h.add_(1)
     h += 1
     h = F.relu(h, inplace=True)
     h = nn.ReLU(inplace=True)(h)
     h[:, 0] = 0
-    return h.detach().requires_grad_()  # ends in an underscore, changes no values
+    return h.detach().requires_grad_()  # en: ends in an underscore, changes no values
+    # es: acaba en guion bajo, pero no cambia ningún valor
 
 
 with InplaceCalls() as tracer:

@@ -2,7 +2,8 @@ import torch
 
 print("anomaly detection enabled:", torch.is_anomaly_enabled())
 x = torch.randn(3, requires_grad=True)
-e = x.exp()  # exp saves its output e (d exp(x) = exp(x))
+e = x.exp()  # en: exp saves its output e (d exp(x) = exp(x))
+# es: exp guarda su salida e (d exp(x) = exp(x))
 e.add_(1)
 try:
     e.sum().backward()

@@ -3,8 +3,10 @@ from torch import nn
 
 linear = nn.Linear(3, 3)
 with torch.inference_mode():
-    frozen = torch.randn(2, 3)  # made under inference_mode: an inference tensor
-    frozen.add_(1)  # in place inside inference_mode: allowed
+    frozen = torch.randn(2, 3)  # en: made under inference_mode: an inference tensor
+    # es: creado bajo inference_mode: un tensor de inferencia
+    frozen.add_(1)  # en: in place inside inference_mode: allowed
+    # es: in situ dentro de inference_mode: permitido
 print("frozen.is_inference():", frozen.is_inference())
 ATTEMPTS = {
     "frozen._version": lambda: frozen._version,

@@ -5,10 +5,12 @@ from minigpt.block import Block
 torch.manual_seed(0)
 control = Block(n_embd=8, n_head=2, block_size=4)                # h = h + self.attn(self.ln1(h))
 inplace = Block(n_embd=8, n_head=2, block_size=4, inplace=True)  # h.add_(self.attn(self.ln1(h)))
-inplace.load_state_dict(control.state_dict())                    # the same weights
+inplace.load_state_dict(control.state_dict())                    # en: the same weights
+# es: los mismos pesos
 x = torch.randn(2, 4, 8, requires_grad=True)                     # (B, T, C)
 
-out_a = control(x.clone())  # clone: like the embedding sum, h is not a leaf
+out_a = control(x.clone())  # en: clone: like the embedding sum, h is not a leaf
+# es: clone: como la suma de embeddings, h no es un tensor hoja
 out_b = inplace(x.clone())
 print("forward outputs identical:", torch.equal(out_a, out_b))
 out_a.sum().backward()

@@ -4,13 +4,15 @@ from torch import nn
 
 class ResidualUnit(nn.Module):
     """conv -> BatchNorm -> ReLU, as in a ResNet basic block; the ReLU in place or not."""
+    # es: conv -> BatchNorm -> ReLU, como en un bloque básico de ResNet; la ReLU in situ o no.
 
     def __init__(self, inplace: bool):
         super().__init__()
         self.conv, self.norm, self.relu = nn.Conv2d(4, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(inplace=inplace)
 
     def forward(self, x):
-        return x + self.relu(self.norm(self.conv(x)))  # BatchNorm saved its input; nobody saves its output
+        return x + self.relu(self.norm(self.conv(x)))  # en: BatchNorm saved its input; nobody saves its output
+        # es: BatchNorm guardó su entrada; nadie guarda su salida
 
 
 torch.manual_seed(0)

@@ -3,10 +3,13 @@ import torch
 from minigpt.block import Block
 
 torch.manual_seed(0)
-blocks = [Block(n_embd=8, n_head=2, block_size=4, inplace=True) for _ in range(2)]  # the run's two blocks
-h = torch.randn(2, 4, 8, requires_grad=True).clone()  # (B, T, C), like the embedding sum
+blocks = [Block(n_embd=8, n_head=2, block_size=4, inplace=True) for _ in range(2)]  # en: the run's two blocks
+# es: los dos bloques de la ejecución
+h = torch.randn(2, 4, 8, requires_grad=True).clone()  # en: (B, T, C), like the embedding sum
+# es: (B, T, C), como la suma de embeddings
 for block in blocks:
-    h = block(h)  # the same tensor comes back: each block bumps its version twice
+    h = block(h)  # en: the same tensor comes back: each block bumps its version twice
+    # es: vuelve el mismo tensor: cada bloque incrementa su versión dos veces
 print("h after two blocks: version", h._version)
 try:
     h.sum().backward()

@@ -10,7 +10,7 @@ from minigpt.lab.hints import LANGUAGES
 
 PROGRAM = "phase-25-check"
 WORKSPACE = Path("exercises")  # relative to the repository root, where just runs its recipes
-USAGE = f"""usage: {PROGRAM} N [lang=en|es] [seed=N | answer=FILE:LINE]
+USAGE = f"""usage: {PROGRAM} N [lang=en|es] [seed=N | answer=FILE:LINE | fused=true|false]
 
 Check exercise N of phase 25 (theory/exercises.md); the last line is the verdict.
   1  fix run B: edit the in-place branch of exercises/block.py (copied on the first check)
@@ -18,6 +18,8 @@ Check exercise N of phase 25 (theory/exercises.md); the last line is the verdict
   3  find the break: the first check (or seed=N) plants a bug in exercises/find-the-break/;
      then answer=FILE:LINE names the line
   4  make the silent variant loud: edit exercises/layer_norm.py (copied on the first check)
+  5  the GAN loop: fix the optimizer steps in exercises/gan-loop/gan.py (written on the first check);
+     checks Adam and Adam(fused=True), or only one with fused=true or fused=false
 Exit status: 0 passed, 1 not yet, 2 bad input."""
 
 

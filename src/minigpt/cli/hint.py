@@ -1,4 +1,4 @@
-"""`just phase-25-hint LEVEL [cascade=loud|silent|predict|find] [lang=es]`: print one level of a hint cascade."""
+"""`just phase-25-hint LEVEL [cascade=loud|silent|predict|find|gan] [lang=es]`: print one level of a hint cascade."""
 
 import sys
 
@@ -14,7 +14,8 @@ CASCADE is what you are stuck on:
   loud     run B raises at its first backward (the default)
   silent   nothing raises, and the gradients are wrong (exercise 4)
   predict  exercise 2: loud, safe or silent
-  find     exercise 3: the planted in-place bug"""
+  find     exercise 3: the planted in-place bug
+  gan      exercise 5: an optimizer step between two backward passes"""
 
 
 def parse(args: list[str]) -> tuple[int, str, str]:

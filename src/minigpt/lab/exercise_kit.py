@@ -46,6 +46,11 @@ def say(language: str, en: str, es: str) -> str:
     return es if language == "es" else en
 
 
+def error_line(error: BaseException) -> str:
+    """An exception as `Type: first line`, short enough for a verdict line."""
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+
+
 def tiny_data() -> tuple[Splits, torch.Tensor, torch.Tensor]:
     """The tiny config's data and its first training batch (B, T) of inputs and targets."""
     splits = make_splits(TINY.data, TINY.seed)

@@ -4,6 +4,7 @@
     2  predict            loud, safe or silent for six variants, in exercises/predictions.yaml
     3  find the break     name the file:line of an in-place bug planted in exercises/find-the-break/
     4  make silent loud   edit exercises/layer_norm.py so the version check sees the unchecked LayerNorm's saves
+    5  the GAN loop       reorder the optimizer steps of exercises/gan-loop/gan.py, loud with Adam, silent fused
 
 The learner's files live under exercises/ (gitignored): src/minigpt stays the reference the tests check.
 """
@@ -18,7 +19,8 @@ import torch
 
 import minigpt.model
 from autograd_doctor import is_version_error
-from minigpt.lab.exercise_kit import REFERENCE, TINY, Verdict, course_with, say, tiny_data, tiny_gpt
+from minigpt.lab.exercise_kit import REFERENCE, TINY, Verdict, course_with, error_line, say, tiny_data, tiny_gpt
+from minigpt.lab.gan_loop import check_gan_loop
 from minigpt.lab.matrix import relative_error
 from minigpt.lab.rounding import rounding_bound
 from minigpt.lab.planted import check_planted
@@ -50,11 +52,6 @@ def learner_copy(workspace: Path, name: str, language: str) -> Optional[Verdict]
                               f"the tests check), then run this check again",
                               f"he copiado src/minigpt/{name} en {target}; edita esa copia (src/ sigue siendo la "
                               f"referencia que comprueban los tests) y vuelve a ejecutar esta comprobación"))
-
-
-def error_line(error: BaseException) -> str:
-    """An exception as `Type: first line`, short enough for a verdict line."""
-    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
 
 
 def version_phrase(error: BaseException) -> str:
@@ -186,6 +183,7 @@ EXERCISES = {e.number: e for e in [
     Exercise(2, "predict", check_predictions),
     Exercise(3, "find", check_planted, options=("seed", "answer")),
     Exercise(4, "silent", check_make_silent_loud),
+    Exercise(5, "gan", check_gan_loop, options=("fused",)),
 ]}
 
 

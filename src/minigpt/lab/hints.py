@@ -4,11 +4,12 @@
     silent   nothing raises, and the gradients are wrong (ln=unchecked); exercise 4
     predict  exercise 2: loud, safe or silent, before you run
     find     exercise 3: the in-place bug planted in a copy of the model
+    gan      exercise 5: an optimizer step between two backward passes, loud with Adam, silent with fused Adam
 
 Level 1 asks a question, level 2 teaches the tool that answers it, level 3 gives the answer.
 """
 
-CASCADES = ("loud", "silent", "predict", "find")
+CASCADES = ("loud", "silent", "predict", "find", "gan")
 LEVELS = (1, 2, 3)
 LANGUAGES = ("en", "es")
 
@@ -108,6 +109,40 @@ HINTS = {
             3: "Pregúntale al doctor de autograd: python exercises/find-the-break/run.py doctor=true recorre el "
                "grafo antes del backward y nombra la operación y el archivo:línea que incrementó el contador de "
                "versiones del tensor guardado. Después responde con just phase-25-check 3 answer=ARCHIVO:LÍNEA.",
+        },
+    },
+    "gan": {
+        "en": {
+            1: "The error names a tensor [16, 1] at version 2 where autograd expected version 1. Which tensors of "
+               "that shape does the loop have, which graph saved one of them, and which line between that graph's "
+               "forward and its backward changes it in place?",
+            2: "An optimizer step changes every parameter in place, and a Linear saves its weight (as a view, "
+               "\"output 0 of AsStrided\") for the gradient of its input. Run the fused loop under the doctor: "
+               "autograd-doctor run exercises/gan-loop/gan.py fused=true. Its note names the step and the line "
+               "that changed the saved weight, and says what to do: a step must come after every backward that "
+               "uses the graph, or the forward must be computed again after the step.",
+            3: "optD.step() changes netD's weights, which netD(fake) saved for g_loss's backward. Either compute "
+               "g_loss = bce(netD(fake), real_label) after optD.step() (the alternating loop, as in PyTorch's "
+               "DCGAN example), or run every backward first: optG.zero_grad(); g_loss.backward(); "
+               "optD.zero_grad(); d_loss.backward(); then optD.step(); optG.step() (the simultaneous loop; "
+               "zero netD's gradients after g_loss's backward, which adds into them too).",
+        },
+        "es": {
+            1: "El error nombra un tensor [16, 1] en la versión 2 donde autograd esperaba la versión 1. ¿Qué "
+               "tensores de esa forma tiene el bucle, qué grafo guardó uno de ellos y qué línea, entre el forward "
+               "de ese grafo y su backward, lo modifica in situ?",
+            2: "Un paso del optimizador (optimizer.step()) modifica in situ todos los parámetros, y una Linear "
+               "guarda su peso (como una vista, \"output 0 of AsStrided\") para el gradiente de su entrada. "
+               "Ejecuta el bucle con el optimizador fusionado (fused=True) bajo el doctor: autograd-doctor run "
+               "exercises/gan-loop/gan.py fused=true. Su nota nombra el paso y la línea que modificó el peso "
+               "guardado, y dice qué hacer: un paso debe ir después de todos los backward que usan el grafo, o "
+               "el forward debe calcularse de nuevo después del paso.",
+            3: "optD.step() modifica los pesos de netD, que netD(fake) guardó para el backward de g_loss. O "
+               "calculas g_loss = bce(netD(fake), real_label) después de optD.step() (el bucle alterno, como en "
+               "el ejemplo DCGAN de PyTorch), o ejecutas antes todos los backward: optG.zero_grad(); "
+               "g_loss.backward(); optD.zero_grad(); d_loss.backward(); y luego optD.step(); optG.step() (el "
+               "bucle simultáneo; pon a cero los gradientes de netD después del backward de g_loss, que también "
+               "se suma a ellos).",
         },
     },
 }

@@ -1,4 +1,5 @@
 """What the notes quote but the tests cannot afford: timings and slow snippets, measured on demand.
+Works on the repository tools.docs was pointed at (`python -m tools.docs --repo PATH --measure`).
 
 `just docs-measure` writes the results under theory/data/, which the notes render:
   timings.json   milliseconds per training step of a few settings; they take turns step by step, so a
@@ -72,15 +73,18 @@ def measure_timings() -> dict:
     finally:
         torch.set_num_threads(threads)
     ms_per_step = {setting: 1000 * statistics.median(run[-1][WARMUP_ROUNDS:]) for setting, run in runs.items()}
+    quartiles = {setting: [1000 * q for q in statistics.quantiles(run[-1][WARMUP_ROUNDS:], n=4)[::2]]
+                 for setting, run in runs.items()}  # the spread of each row: first and third quartile
     machine = f"{platform.machine()}, {TIMED_THREADS} thread, load average {os.getloadavg()[0]:.1f} after"
     return {"torch": torch.__version__, "machine": machine,
             "what": f"default mini-GPT, one batch, {TIMED_ROUNDS} steps each, taken in turns",
-            "command": "just docs-measure", "ms_per_step": ms_per_step}
+            "command": "just docs-measure", "ms_per_step": ms_per_step,
+            "ms_quartiles": quartiles}
 
 
 def measure_snippet(path: Path) -> dict:
     """Run a measured snippet once; what it printed, with the torch version and machine: the NAME.json content."""
-    from minigpt.lab.docs import run_snippet  # the notes' own runner: same output rules as the live snippets
+    from tools.docs import run_snippet  # the notes' own runner: same output rules as the live snippets
 
     return {"torch": torch.__version__, "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
             "command": "just docs-measure", "output": run_snippet(path)}

@@ -16,16 +16,27 @@ one is stale. Two kinds of generator:
             A snippet in theory/snippets/measured/NAME.py shows its source live (block NAME) and its
             output from theory/data/NAME.json (block NAME.out): the tests never run it.
 
-Languages: a block NAME.es is block NAME for the Spanish notes. A snippet's Spanish twin NAME.es.py
-has the same code with its comments and docstrings in Spanish (tests/test_parity.py compares the
-code); tables get Spanish headers. Numbers, code and PyTorch's messages are the same in both.
+Languages: a block NAME.es is block NAME for the Spanish notes. A snippet is one file for both languages:
+its code is written once, and each comment or docstring in words carries its translation on the line below,
+
+    h = x * 2  # en: the English comment
+    # es: el comentario en español
+
+(a `# es:` line translates the line just above it: a trailing `# en:` comment, a full-line `# en:` comment,
+or a one-line docstring). The English block drops the `# es:` lines, the Spanish block puts each one in
+place of what it translates; tests/test_parity.py checks the pairs. Comments without words (`# (B, T, C)`)
+stay as they are. Tables get their words from TEXT. Numbers, code and PyTorch's messages are the same in both.
+
+The repository is an explicit argument: `python -m tools.docs --repo PATH` (default: the current directory);
+use_repo(PATH) points every path below at it.
 """
 
 import contextlib
 import io
 import json
+import linecache
 import re
-import runpy
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -35,21 +46,34 @@ from typing import Callable
 from minigpt.lab.compose import compose_config
 from minigpt.lab.sweep import SUMMARY, SWEEP_DIR, format_stat  # the sweep's own wording of mean ± std
 
-ROOT = Path(__file__).resolve().parents[3]
-THEORY = ROOT / "theory"
-SNIPPETS = THEORY / "snippets"
-MEASURED_SNIPPETS = SNIPPETS / "measured"  # too slow for the tests: their output is cached in DATA
-DATA = THEORY / "data"
-BENCH_FIGURES = ROOT / "benchmarks" / "measured.json"
-CUDA_FIGURES = ROOT / "benchmarks" / "measured_cuda.json"  # written on a machine with a GPU by `just bench-cuda`
-LINT_PRECISION = ROOT / "benchmarks" / "lint_precision.json"
+ROOT = THEORY = SNIPPETS = MEASURED_SNIPPETS = DATA = BENCH_FIGURES = CUDA_FIGURES = LINT_PRECISION = \
+    SWEEP_SUMMARY = Path()  # set by use_repo, below
+
+
+def use_repo(root: Path | str) -> None:
+    """Point every path of the generator at the repository `root`."""
+    global ROOT, THEORY, SNIPPETS, MEASURED_SNIPPETS, DATA, BENCH_FIGURES, CUDA_FIGURES, LINT_PRECISION, SWEEP_SUMMARY
+    ROOT = Path(root).resolve()
+    THEORY = ROOT / "theory"
+    SNIPPETS = THEORY / "snippets"
+    MEASURED_SNIPPETS = SNIPPETS / "measured"  # too slow for the tests: their output is cached in DATA
+    DATA = THEORY / "data"
+    BENCH_FIGURES = ROOT / "benchmarks" / "measured.json"
+    CUDA_FIGURES = ROOT / "benchmarks" / "measured_cuda.json"  # written on a machine with a GPU by `just bench-cuda`
+    LINT_PRECISION = ROOT / "benchmarks" / "lint_precision.json"
+    SWEEP_SUMMARY = ROOT / "experiments" / SWEEP_DIR / SUMMARY  # written by `just phase-25-sweep`
+    render.cache_clear()
+    snippet_output.cache_clear()
+
+
 BLOCK = re.compile(r"<!-- generated:(?P<name>[\w.-]+) -->\n(?P<body>.*?)<!-- /generated:(?P=name) -->", re.S)
 MATRIX_OVERRIDES = ["model.n_embd=32", "train.batch_size=16", "data.n_train=256", "data.n_eval=64"]
 LANGUAGES = ("en", "es")  # "en" is the default: its blocks carry no suffix
 
 TEXT = {  # the words of the generated tables, per language; code, numbers and PyTorch's messages are never translated
     "en": {
-        "measured by": "Measured by", "timing header": "| setting | ms per training step (median) | vs control |",
+        "measured by": "Measured by", "timing header": "| setting | ms per training step, median (quartiles) | vs control |",
+        "timing spread": "A ratio whose quartiles overlap the control's is within noise, not a speed-up or a slow-down.",
         "matrix header": "| variant | where | outcome | compared | relative error |",
         "doctor header": "| variant | outcome | doctor |",
         "sweep header": "| variant | runs ok | test accuracy | final val loss | step-0 gradient rel. error |",
@@ -70,10 +94,11 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
         "step-0 gradients": "step-0 gradients", "step-1 gradients": "step-1 gradients", "logits": "logits",
     },
     "es": {
-        "measured by": "Medido con", "timing header": "| configuración | ms por paso de entrenamiento (mediana) | frente al control |",
+        "measured by": "Medido con", "timing header": "| configuración | ms por paso de entrenamiento, mediana (cuartiles) | frente al control |",
+        "timing spread": "Un cociente cuyos cuartiles se solapan con los del control está dentro del ruido: no es una mejora ni un empeoramiento.",
         "matrix header": "| variante | dónde | resultado | se compara | error relativo |",
         "doctor header": "| variante | resultado | doctor |",
-        "sweep header": "| variante | ejecuciones sin error | precisión en test | pérdida final de validación | "
+        "sweep header": "| variante | ejecuciones sin error | exactitud en test | pérdida final de validación | "
                         "error rel. del gradiente en el paso 0 |",
         "sweep footer": "media ± desviación típica (mín.–máx.) sobre las semillas.",
         "bench header": "| cifra | medida | objetivo | | detalle |", "met": "cumplido", "missed": "**no cumplido**",
@@ -134,17 +159,61 @@ def snippet_path(name: str) -> Path:
     return path if path.exists() else MEASURED_SNIPPETS / f"{name}.py"
 
 
-def snippet_source(name: str) -> str:
-    """The snippet as a python code block."""
-    return f"```python\n{snippet_path(name).read_text()}```\n"
+ES_LINE = re.compile(r"^\s*# es: (?P<text>.*)$")
+EN_FULL = re.compile(r"^(?P<indent>\s*)# en: (?P<text>.*)$")
+EN_TRAILING = re.compile(r"^(?P<code>.*?\S)(?P<gap>\s+)# en: (?P<text>.*)$")
+DOCSTRING = re.compile(r'^(?P<indent>\s*)"""(?P<text>.*)"""$')
+
+
+def translated(line: str, spanish: str) -> str:
+    """`line` (a full-line or trailing `# en:` comment, or a one-line docstring) with its words replaced."""
+    if m := EN_FULL.match(line):
+        return f"{m['indent']}# {spanish}"
+    if m := EN_TRAILING.match(line):
+        return f"{m['code']}{m['gap']}# {spanish}"
+    if m := DOCSTRING.match(line):
+        return f'{m["indent"]}"""{spanish}"""'
+    raise ValueError(f"a '# es:' line follows a line with nothing to translate: {line.strip()!r}")
+
+
+def in_language(source: str, lang: str) -> str:
+    """A bilingual snippet's source in one language: `# es:` lines dropped (en) or put in place (es)."""
+    lines = []
+    for line in source.splitlines():
+        if m := ES_LINE.match(line):
+            if not lines:
+                raise ValueError("a snippet starts with a '# es:' line")
+            if lang == "es":
+                lines[-1] = translated(lines[-1], m["text"])
+            continue
+        lines.append(line)
+    if lang == "en":
+        lines = [EN_FULL.sub(r"\g<indent># \g<text>", EN_TRAILING.sub(r"\g<code>\g<gap># \g<text>", line))
+                 for line in lines]
+    else:
+        untranslated = [line.strip() for line in lines if EN_FULL.match(line) or EN_TRAILING.match(line)]
+        if untranslated:
+            raise ValueError(f"'# en:' without its '# es:' line below: {untranslated[0]!r}")
+    return "\n".join(lines) + "\n"
+
+
+def snippet_source(name: str, lang: str = "en") -> str:
+    """The snippet, in one language, as a python code block."""
+    return f"```python\n{in_language(snippet_path(name).read_text(), lang)}```\n"
 
 
 def run_snippet(path: Path) -> str:
-    """What a snippet prints (warnings are not shown: a snippet that teaches a warning catches and prints it)."""
+    """What a snippet prints (warnings are not shown: a snippet that teaches a warning catches and prints it).
+
+    It runs as the notes show it, its English rendering, under its own file name, so a file:line it prints (a
+    traceback, the doctor's note) points at the line the reader sees, in either language (both have the same lines).
+    """
+    source = in_language(path.read_text(), "en")
+    linecache.cache[str(path)] = (len(source), None, source.splitlines(True), str(path))  # tracebacks quote it
     out = io.StringIO()
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        runpy.run_path(str(path), run_name="__main__")
+        exec(compile(source, str(path), "exec"), {"__name__": "__main__", "__file__": str(path)})
     return out.getvalue()
 
 
@@ -215,12 +284,13 @@ def timings_block(lang: str = "en") -> str:
     data, words = json.loads(path.read_text()), TEXT[lang]
     lines = [f"torch {data['torch']}, {data['machine']}, {data['what']}", "", words["timing header"], "|---|---:|---:|"]
     control = data["ms_per_step"]["control"]
+    quartiles = data.get("ms_quartiles", {})
     for setting, ms in data["ms_per_step"].items():
-        lines.append(f"| {setting} | {ms:.2f} | {ms / control:.2f}× |")
+        spread = " ({:.2f}–{:.2f})".format(*quartiles[setting]) if setting in quartiles else ""
+        lines.append(f"| {setting} | {ms:.2f}{spread} | {ms / control:.2f}× |")
+    if quartiles:
+        lines += ["", words["timing spread"]]
     return "\n".join(lines) + f"\n\n{words['measured by']} `{data['command']}`.\n"
-
-
-SWEEP_SUMMARY = ROOT / "experiments" / SWEEP_DIR / SUMMARY  # written by `just phase-25-sweep`
 
 
 def sweep_data(summary: dict) -> dict:
@@ -327,8 +397,7 @@ def registry() -> dict[str, Callable[[], str]]:
             blocks[f"{name}.{lang}"] = lambda make=make, lang=lang: make(lang)
     for snippet in sorted(SNIPPETS.glob("*.py")) + sorted(MEASURED_SNIPPETS.glob("*.py")):
         blocks[snippet.stem] = lambda name=snippet.stem: snippet_source(name)
-        if snippet.stem != base_name(snippet.stem):
-            continue  # a Spanish twin prints what its original prints: the notes quote NAME.out
+        blocks[f"{snippet.stem}.es"] = lambda name=snippet.stem: snippet_source(name, "es")
         if snippet.parent == MEASURED_SNIPPETS:
             for lang in LANGUAGES:
                 suffix = "" if lang == "en" else f".{lang}"
@@ -373,3 +442,94 @@ def write_all(paths: list[Path] | None = None) -> list[Path]:
             path.write_text(new)
             changed.append(path)
     return changed
+
+
+
+# ---- the command line: `just docs`, `just docs --check`, `just docs-measure` ----
+
+PROGRAM = "docs"
+HELP = """usage: python -m tools.docs [--repo PATH] [--measure [--allow-smaller-sweep]] [--check]
+
+  --repo PATH the repository whose notes to regenerate (default: the current directory)
+  (no flag)   rewrite every <!-- generated:NAME --> block in theory/*.md and the READMEs
+  --measure   first re-measure the timings the notes quote (theory/data/timings.json, about two minutes),
+              run the slow snippets (theory/snippets/measured/NAME.py -> theory/data/NAME.json, about a minute)
+              and copy the seed sweep's figures (experiments/25-sweep/summary.json -> theory/data/sweep.json)
+              a sweep with fewer variants or runs than the published table is refused (the difference is
+              printed) unless --allow-smaller-sweep is given
+  --check     change nothing; list the stale blocks and exit 1 if there are any"""
+FLAGS = {"--measure", "--check", "--allow-smaller-sweep", "--repo"}
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit status 2 (the course CLI's convention)."""
+    print(f"{PROGRAM}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Regenerate (or check) the generated blocks of every note of the repository given by --repo."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if {"-h", "--help"} & set(args):
+        print(HELP)
+        return
+    repo = Path.cwd()
+    if "--repo" in args:
+        at = args.index("--repo")
+        if at + 1 >= len(args):
+            fail("--repo needs a path: --repo PATH")
+        repo = Path(args.pop(at + 1))
+        args.pop(at)
+    unknown = sorted(set(args) - FLAGS)
+    if unknown:
+        fail(f"unknown argument '{unknown[0]}'; allowed: {', '.join(sorted(FLAGS))}")
+    if not (repo / "theory").is_dir():
+        fail(f"{repo} has no theory/ folder; give the repository with --repo PATH")
+    use_repo(repo)
+    if "--allow-smaller-sweep" in args and "--measure" not in args:
+        fail("--allow-smaller-sweep goes with --measure; allowed: --measure --allow-smaller-sweep")
+    if "--check" in args:
+        stale = stale_blocks()
+        for block in stale:
+            print(block)
+        raise SystemExit(1 if stale else 0)
+    if "--measure" in args:
+        from tools.measure import measure_snippet, measure_timings  # imported late: they build models
+
+        DATA.mkdir(parents=True, exist_ok=True)
+        (DATA / "timings.json").write_text(json.dumps(measure_timings(), indent=2) + "\n")
+        print(f"wrote {(DATA / 'timings.json').relative_to(ROOT)}")
+        for snippet in sorted(MEASURED_SNIPPETS.glob("*.py")):
+            (DATA / f"{snippet.stem}.json").write_text(json.dumps(measure_snippet(snippet), indent=2) + "\n")
+            print(f"wrote {(DATA / f'{snippet.stem}.json').relative_to(ROOT)}")
+        copy_sweep("--allow-smaller-sweep" in args)
+    for path in write_all():
+        print(f"rewrote {path.relative_to(ROOT)}")
+
+
+def copy_sweep(allow_smaller: bool) -> None:
+    """Copy the figures of a finished seed sweep into theory/data/sweep.json; keep the old copy when the sweep is
+    unfinished, or smaller than the published one and allow_smaller is False."""
+    sweep = SWEEP_SUMMARY.relative_to(ROOT)
+    if not SWEEP_SUMMARY.exists():
+        print(f"no {sweep}: run `just phase-25-sweep` to quote a sweep; theory/data/sweep.json kept as it was")
+        return
+    try:
+        data = sweep_data(json.loads(SWEEP_SUMMARY.read_text()))
+    except ValueError as e:
+        print(f"{sweep}: {e}; theory/data/sweep.json kept as it was")
+        return
+    published = DATA / "sweep.json"
+    shrinks = sweep_shrinks(json.loads(published.read_text()), data) if published.exists() else []
+    if shrinks and not allow_smaller:
+        print(f"{sweep} is smaller than the published sweep, so theory/data/sweep.json is kept as it was "
+              f"(--allow-smaller-sweep publishes it): " + "; ".join(shrinks))
+        return
+    published.write_text(json.dumps(data, indent=2) + "\n")
+    print(f"wrote theory/data/sweep.json from {sweep}")
+
+
+use_repo(Path.cwd())
+
+if __name__ == "__main__":
+    main()
