@@ -1,9 +1,14 @@
+from dataclasses import replace
+
 import torch
 
 from minigpt.block import Block
+from minigpt.config import Attention, GPTConfig, Residual
+
+config = GPTConfig(vocab_size=16, block_size=4, n_head=2, n_embd=8, attention=Attention.explicit)
 
 torch.manual_seed(0)
-block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+block = Block(replace(config, residual=Residual.inplace))
 out = block(torch.randn(2, 4, 8, requires_grad=True).clone())
 
 

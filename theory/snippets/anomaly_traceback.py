@@ -1,12 +1,16 @@
 import re
 import warnings
+from dataclasses import replace
 
 import torch
 
 from minigpt.block import Block
+from minigpt.config import Attention, GPTConfig, Residual
+
+config = GPTConfig(vocab_size=16, block_size=4, n_head=2, n_embd=8, attention=Attention.explicit)
 
 torch.manual_seed(0)
-block = Block(n_embd=8, n_head=2, block_size=4, inplace=True)
+block = Block(replace(config, residual=Residual.inplace))
 h = torch.randn(2, 4, 8, requires_grad=True).clone()  # (B, T, C)
 
 with torch.autograd.detect_anomaly(check_nan=False), warnings.catch_warnings(record=True) as caught:

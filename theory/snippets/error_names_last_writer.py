@@ -1,9 +1,12 @@
 import torch
 
 from minigpt.block import Block
+from minigpt.config import Attention, GPTConfig
+
+config = GPTConfig(vocab_size=16, block_size=4, n_head=2, n_embd=8, attention=Attention.explicit)
 
 torch.manual_seed(0)
-block = Block(n_embd=8, n_head=2, block_size=4)
+block = Block(config)
 h = torch.randn(2, 4, 8, requires_grad=True).clone()  # (B, T, C)
 print("h before ln1:", h.grad_fn.name(), "version", h._version)
 normed_1 = block.ln1(h)  # en: ln1 saves h at version 0: the output of clone

@@ -1,10 +1,15 @@
+from dataclasses import replace
+
 import torch
 
 from minigpt.block import Block
+from minigpt.config import Attention, GPTConfig, Residual
+
+config = GPTConfig(vocab_size=16, block_size=4, n_head=2, n_embd=8, attention=Attention.explicit)
 
 torch.manual_seed(0)
-control = Block(n_embd=8, n_head=2, block_size=4)                # h = h + self.attn(self.ln1(h))
-inplace = Block(n_embd=8, n_head=2, block_size=4, inplace=True)  # h.add_(self.attn(self.ln1(h)))
+control = Block(config)                                      # h = h + self.attn(self.ln1(h))
+inplace = Block(replace(config, residual=Residual.inplace))  # h.add_(self.attn(self.ln1(h)))
 inplace.load_state_dict(control.state_dict())                    # en: the same weights
 # es: los mismos pesos
 x = torch.randn(2, 4, 8, requires_grad=True)                     # (B, T, C)

@@ -1,6 +1,11 @@
+from dataclasses import replace
+
 import torch
 
 from minigpt.block import Block
+from minigpt.config import Attention, GPTConfig, residual_of
+
+config = GPTConfig(vocab_size=16, block_size=4, n_head=2, n_embd=8, attention=Attention.explicit)
 
 
 def backward_order(root):
@@ -38,7 +43,7 @@ def saved_tensors(node):
 
 for inplace in (False, True):
     torch.manual_seed(0)
-    block = Block(n_embd=8, n_head=2, block_size=4, inplace=inplace)
+    block = Block(replace(config, residual=residual_of(inplace, via_data=False)))
     out = block(torch.randn(2, 4, 8, requires_grad=True).clone())  # h: (B, T, C) = (2, 4, 8)
     order = backward_order(out.sum().grad_fn)
     print(f"--- inplace={inplace}: {len(order)} nodes; those that save tensors, each after every node that sends it a gradient")

@@ -1,6 +1,11 @@
+from dataclasses import replace
+
 import torch
 
 from minigpt.block import Block
+from minigpt.config import Attention, GPTConfig, Residual
+
+config = GPTConfig(vocab_size=16, block_size=4, n_head=2, n_embd=8, attention=Attention.explicit)
 
 
 def first_line(error: BaseException) -> str:
@@ -15,7 +20,7 @@ print("1. The phase's in-place residual inside a compiled block:")
 for backend in ("aot_eager", "inductor"):
     torch._dynamo.reset()
     torch.manual_seed(0)
-    block = torch.compile(Block(n_embd=8, n_head=2, block_size=4, inplace=True), backend=backend)
+    block = torch.compile(Block(replace(config, residual=Residual.inplace)), backend=backend)
     try:
         block(torch.randn(2, 4, 8, requires_grad=True).clone())  # en: the first compiled forward
         # es: el primer forward compilado
