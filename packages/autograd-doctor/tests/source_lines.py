@@ -7,7 +7,12 @@ from pathlib import Path
 
 def path_as_named(function) -> str:
     """The file of `function` as the doctor prints it: relative to the working directory when under it."""
-    path = Path(inspect.getsourcefile(function)).resolve()
+    return file_as_named(inspect.getsourcefile(function))
+
+
+def file_as_named(filename: str) -> str:
+    """A file as the doctor prints it: relative to the working directory when under it."""
+    path = Path(filename).resolve()
     try:
         return str(path.relative_to(Path(os.getcwd()).resolve()))
     except ValueError:

@@ -89,7 +89,8 @@ def test_the_distribution_installs_and_passes_its_tests_with_only_torch(tmp_path
     freeze = subprocess.run([python, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
     assert "torch==2.13.0" in freeze and "hydra" not in freeze.lower() and "rich" not in freeze.lower()
     tests = shutil.copytree(PACKAGE / "tests", tmp_path / "tests")  # away from the checkout: nothing of the course
-    shutil.copy(PACKAGE / "pyproject.toml", tmp_path)  # its pytest settings: markers, the fast tier
+    for name in ("pyproject.toml", "README.md"):  # its pytest settings, and the README its test runs
+        shutil.copy(PACKAGE / name, tmp_path)
     done = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]

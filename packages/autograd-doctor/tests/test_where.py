@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from source_lines import path_as_named, site_of
+from source_lines import file_as_named, path_as_named, site_of
 from torch import nn
 
 import autograd_doctor
@@ -80,7 +80,8 @@ def test_an_op_run_by_a_library_names_the_library_line_and_the_users_own_line():
 
     notes = version_error(manual_optimisation)
     user_line = site_of(manual_optimisation, 'namespace["optimizer_step"](opt)')
-    assert f"opt.step() (SGD) at {library}:2 (called from {user_line}) changed net.1.weight" in notes
+    assert f"opt.step() (SGD) at {file_as_named(str(library))}:2 (called from {user_line}) changed net.1.weight" \
+        in notes
 
 
 def test_a_notebook_cell_is_named_as_ipython_names_it():
