@@ -8,7 +8,7 @@ import torch
 
 from minigpt.data import make_splits
 from autograd_doctor._doctor import diagnose, diagnose_forward
-from minigpt.lab.gpt_doctor import diagnose_model
+from minigpt.lab.graph import diagnose_model
 from autograd_doctor._tracer import trace_inplace
 from minigpt.model import build_model
 from tests import inplace_cases

@@ -9,11 +9,10 @@ from rich.table import Table
 from rich.text import Text
 
 from minigpt.cli.common import fail
-from minigpt.lab.compare import (COLUMNS, CURVES_PNG, RELERR_PNG, REPORT, Comparison, NoGradientsAfterCrash, Run,
-                                  comparable_line, compare_runs, diff_lines, load_run, metric_rows, row_cells,
-                                  write_report)
-from minigpt.lab.rounding import ROUNDING_ULPS, rounding_bound
 from minigpt.config import DataConfig, TrainConfig
+from minigpt.lab.compare import (COLUMNS, CURVES_PNG, RELERR_PNG, REPORT, ROUNDING_ULPS, Comparison,
+                                  NoGradientsAfterCrash, Run, comparable_line, compare_runs, diff_lines, load_run,
+                                  metric_rows, rounding_bound, row_cells, write_report)
 from minigpt.runs import RunError, writable_dir_problem
 
 PROGRAM = "phase-25-grad-compare"

@@ -27,7 +27,7 @@ from minigpt.cli.sweep_report import planned_jobs
 from minigpt.config import ConfigError, Phase25Config, default_run_name
 from minigpt.data import Splits, make_splits
 from minigpt.lab.compose import CONFIG_DIR, register_configs
-from minigpt.lab.gpt_doctor import diagnose_model
+from minigpt.lab.graph import diagnose_model
 from minigpt.lab.sweep import job_name
 from minigpt.runs import CURVES, RunDir, RunError
 from minigpt.runs.guard import check_can_run, memory_note
@@ -146,7 +146,7 @@ def train_with_progress(cfg, run: RunDir, console: Console, overrides: list[str]
 
 def report(cfg, run: RunDir, result: TrainResult, console: Console) -> None:
     """The crash panel or the result table, then the curves and where the record is."""
-    from minigpt.lab.plots import plot_curves  # matplotlib loads in ~1 s: only once the run is over
+    from minigpt.lab.compare.plots import plot_curves  # matplotlib loads in ~1 s: only once the run is over
 
     summary = result.summary
     if result.status == "crashed":
