@@ -29,7 +29,7 @@ from minigpt.cli.common import load_config  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
 sys.path.insert(0, str(ROOT))
 from tools.docs import target_met  # noqa: E402
-from minigpt.lab.gpt_doctor import diagnose_model  # noqa: E402
+from minigpt.lab.graph import diagnose_model  # noqa: E402
 from minigpt.model import build_model  # noqa: E402
 from minigpt.train import training_step  # noqa: E402
 

@@ -26,7 +26,7 @@ ROUNDS = 5
 TIMED_COMMAND = """
 import atexit, json, sys, time
 start = time.perf_counter()
-import minigpt.cli.train as command
+import minigpt.cli.train_app as command
 marks = {}
 def timed(name, work):
     def run(*args, **kwargs):

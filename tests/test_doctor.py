@@ -7,9 +7,8 @@ import pytest
 import torch
 
 from minigpt.data import make_splits
-from autograd_doctor import diagnose, diagnose_forward
-from minigpt.lab.gpt_doctor import diagnose_model
-from autograd_doctor import trace_inplace
+from autograd_doctor import diagnose, diagnose_forward, trace_inplace
+from minigpt.lab.graph import diagnose_model
 from minigpt.model import build_model
 from tests import inplace_cases
 from tests.inplace_cases import GROUND_TRUTH

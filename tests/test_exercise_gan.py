@@ -8,7 +8,7 @@ import pytest
 
 import autograd_doctor
 from minigpt.cli.check import main
-from minigpt.lab.gan_loop import FOLDER, LOOP, load_train
+from minigpt.exercises.gan_loop import FOLDER, LOOP, load_train
 
 STEPS_BETWEEN = """        optD.zero_grad()
         d_loss.backward()

@@ -3,7 +3,7 @@
 import pytest
 
 from minigpt.cli.hint import main
-from minigpt.lab.hints import CASCADES, HINTS, LANGUAGES, LEVELS, hint
+from minigpt.exercises.hints import CASCADES, HINTS, LANGUAGES, LEVELS, hint
 
 
 REVEALS = {  # cascade -> level -> what that level adds: level 2 the tool that answers, level 3 the answer

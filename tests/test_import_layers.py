@@ -1,4 +1,5 @@
-"""The three layers, read from the source: the core of the course, the lab and CLI above it, the doctor beside it.
+"""The layers, read from the source: the core of the course, the lab, the exercises and the CLI above it, the doctor
+beside it.
 
 Every module's imports are read with `ast` (nothing is imported), so a violation is found even in code
 no test runs.
@@ -42,6 +43,12 @@ def imports_of(path: Path) -> set[str]:
 MODULES = {module_name(p): imports_of(p) for p in sorted([*SRC.rglob("*.py"), *DOCTOR_SRC.rglob("*.py")])}
 OURS = set(MODULES)
 CORE |= {m for m in MODULES if m.startswith("minigpt.runs.")}  # the run records' package sits below the lab
+LAB = {m for m in MODULES if m.startswith("minigpt.lab")}
+LAB_ROOMS = {"compare", "sweep", "matrix", "graph", "tape"}  # one concept per folder
+EXERCISES = {m for m in MODULES if m.startswith("minigpt.exercises")}
+CLI = {m for m in MODULES if m.startswith("minigpt.cli")}
+COMMANDS = {f"minigpt.cli.{name}" for name in ("train", "sweep", "grad_compare", "graph", "matrix", "lint", "docs",
+                                                "hint", "check")}
 
 
 def test_the_core_modules_named_here_exist():
@@ -75,9 +82,34 @@ def test_the_core_imports_neither_lab_nor_cli_nor_hydra():
     assert not bad
 
 
-def test_the_lab_never_imports_the_cli():
-    bad = {m: [i for i in imps if i.startswith("minigpt.cli")] for m, imps in MODULES.items()
-           if m.startswith("minigpt.lab")}
+def test_the_layers_named_here_exist():
+    assert {f"minigpt.lab.{room}" for room in LAB_ROOMS} <= LAB and len(EXERCISES) > 5 and COMMANDS <= CLI
+
+
+def test_the_lab_imports_neither_the_exercises_nor_the_cli():
+    bad = {m: [i for i in MODULES[m] if i.startswith(("minigpt.cli", "minigpt.exercises"))] for m in LAB}
+    assert not {m: i for m, i in bad.items() if i}
+
+
+def test_the_exercises_never_import_the_cli():
+    bad = {m: [i for i in MODULES[m] if i.startswith("minigpt.cli")] for m in EXERCISES}
+    assert not {m: i for m, i in bad.items() if i}
+
+
+def test_a_lab_room_imports_another_only_through_its_package():
+    """compare/ is below sweep/ and matrix/: they import its package; from outside a room only plots.py, loaded
+    late for matplotlib's second, is imported by its own name."""
+    def room(module: str) -> str:
+        return module.split(".")[2] if module.count(".") >= 2 else ""
+
+    bad = {m: [i for i in MODULES[m] if i in OURS and i.startswith("minigpt.lab.") and i.count(".") >= 3
+               and room(i) != room(m) and not i.startswith("minigpt.lab.compare.plots")]
+           for m in OURS if m.startswith("minigpt.")}
+    assert not {m: i for m, i in bad.items() if i}
+
+
+def test_commands_do_not_import_each_other():
+    bad = {m: sorted(i for i in MODULES[m] if i in COMMANDS and i != m) for m in COMMANDS}
     assert not {m: i for m, i in bad.items() if i}
 
 

@@ -12,7 +12,7 @@ from matplotlib.image import imread
 from autograd_doctor import diagnose_forward
 from autograd_doctor._picture import draw
 from autograd_doctor._render import PICTURE_LEGEND, picture_graph, write_graph_files
-from minigpt.lab.gpt_doctor import diagnose_model
+from minigpt.lab.graph import diagnose_model
 from minigpt.model import build_model
 
 def inplace_after_layer_norm() -> torch.Tensor:

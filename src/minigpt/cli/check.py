@@ -4,9 +4,9 @@ import sys
 from pathlib import Path
 
 from minigpt.cli.common import fail
-from minigpt.lab.exercise_kit import ExerciseInputError
-from minigpt.lab.exercises import EXERCISES, verdict_line
-from minigpt.lab.hints import LANGUAGES
+from minigpt.exercises.exercise_kit import ExerciseInputError
+from minigpt.exercises.exercises import EXERCISES, verdict_line
+from minigpt.exercises.hints import LANGUAGES
 
 PROGRAM = "phase-25-check"
 WORKSPACE = Path("exercises")  # relative to the repository root, where just runs its recipes

@@ -19,6 +19,9 @@ from minigpt.runs.guard import check_can_run
 
 USAGE_EXIT = 2  # a user mistake, as argparse and diff use it
 CONFIG_GROUPS = {"model", "data", "experiment"}  # the folders of configs/
+SILENT_COMMAND = "just phase-25-train inplace=true ln=unchecked"  # the silent break, as the commands suggest it
+PHASE_NAMES = {"setup": "building the model and data", "forward": "the forward pass", "backward": "loss.backward()",
+               "optimizer": "optimizer.step()", "eval": "evaluation"}  # a run record's failed_in, in words
 
 
 class UsageError(Exception):

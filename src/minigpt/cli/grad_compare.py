@@ -8,12 +8,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from minigpt.cli.common import fail
-from minigpt.lab.compare import (COLUMNS, CURVES_PNG, RELERR_PNG, REPORT, Comparison, NoGradientsAfterCrash, Run,
-                                  comparable_line, compare_runs, diff_lines, load_run, metric_rows, row_cells,
-                                  write_report)
-from minigpt.lab.rounding import ROUNDING_ULPS, rounding_bound
+from minigpt.cli.common import PHASE_NAMES, SILENT_COMMAND, fail
 from minigpt.config import DataConfig, TrainConfig
+from minigpt.lab.compare import (COLUMNS, CURVES_PNG, RELERR_PNG, REPORT, ROUNDING_ULPS, Comparison,
+                                  NoGradientsAfterCrash, Run, comparable_line, compare_runs, diff_lines, load_run,
+                                  metric_rows, rounding_bound, row_cells, write_report)
 from minigpt.runs import RunError, writable_dir_problem
 
 PROGRAM = "phase-25-grad-compare"
@@ -75,8 +74,6 @@ def main(argv: list[str] | None = None) -> None:
                 console.print(stopped_panel(run))
         comparison = compare_runs(*runs)
     except NoGradientsAfterCrash as e:
-        from minigpt.cli.train import SILENT_COMMAND  # imports torch: only on this path
-
         console.print(f"[yellow]No gradients to compare: {e.run.name} stopped before saving any at a step "
                       "both runs reached.[/] A loud break needs no gradient comparison: the error above is the "
                       f"diagnosis. Compare gradients when nothing errors, e.g. after: {SILENT_COMMAND}")
@@ -96,8 +93,6 @@ def main(argv: list[str] | None = None) -> None:
 
 def stopped_panel(run: Run) -> Panel:
     """A run that did not finish: its recorded error and where it happened."""
-    from minigpt.cli.train import PHASE_NAMES  # imports torch: only for a run that stopped
-
     s = run.summary
     if run.status in ("crashed", "interrupted"):
         where = PHASE_NAMES.get(s.get("failed_in"), s.get("failed_in", "?"))

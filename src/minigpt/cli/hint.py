@@ -3,7 +3,7 @@
 import sys
 
 from minigpt.cli.common import fail
-from minigpt.lab.hints import CASCADES, LANGUAGES, LEVELS, hint
+from minigpt.exercises.hints import CASCADES, LANGUAGES, LEVELS, hint
 
 PROGRAM = "phase-25-hint"
 OPTIONS = {"cascade": CASCADES, "lang": LANGUAGES}

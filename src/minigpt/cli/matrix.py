@@ -6,7 +6,7 @@ from rich.table import Table
 
 from minigpt.cli.common import arguments_or_help, config_or_fail
 from minigpt.lab.matrix import break_matrix, format_error
-from minigpt.lab.rounding import ROUNDING_ULPS
+from minigpt.lab.compare import ROUNDING_ULPS
 
 PROGRAM = "phase-25-matrix"
 OUTCOME_STYLE = {"safe": "green", "loud": "yellow", "silent": "bold red"}

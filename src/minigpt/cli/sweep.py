@@ -7,7 +7,7 @@ launcher run the jobs; the sweep report writes the aggregate when they end.
 
 import sys
 
-from minigpt.cli import train
+from minigpt.cli import train_app
 from minigpt.lab.sweep import sweep_overrides
 
 PROGRAM = "phase-25-sweep"
@@ -16,7 +16,7 @@ PROGRAM = "phase-25-sweep"
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     line_flags = [a for a in args if a.startswith("-")]
-    train.main(["-m", *line_flags, *sweep_overrides([a for a in args if not a.startswith("-")])], PROGRAM)
+    train_app.main(["-m", *line_flags, *sweep_overrides([a for a in args if not a.startswith("-")])], PROGRAM)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,10 @@
-"""Hydra, where the course composes its config: configs/phase25.yaml with overrides, checked by the schema."""
+"""Hydra, where the course composes its config: configs/phase25.yaml with overrides, checked by the schema.
 
+The YAML files ship inside the package (src/minigpt/configs/, package data; the repository's configs/ links
+there), so an installed course composes the same config with no checkout around it.
+"""
+
+from importlib import resources
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -7,7 +12,7 @@ from hydra.core.config_store import ConfigStore
 
 from minigpt.config import Phase25Config, validate
 
-CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs"
+CONFIG_DIR = Path(str(resources.files("minigpt") / "configs"))  # a folder on disk: Hydra reads it by path
 SCHEMA = "phase25_schema"  # the name configs/phase25.yaml lists first in its defaults
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd_doctor import diagnose_forward
-from minigpt.lab.exercise_kit import ExerciseInputError, Verdict, core_files, course_with, say, tiny_data, tiny_gpt
+from minigpt.exercises.exercise_kit import (ExerciseInputError, Verdict, core_files, course_with, say, tiny_data,
+                                            tiny_gpt)
 
 FOLDER = "find-the-break"
 

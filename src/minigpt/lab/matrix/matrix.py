@@ -24,7 +24,7 @@ from minigpt.block import Block
 from minigpt.config import Attention, GPTConfig, LayerNormKind, Residual
 from minigpt.data import make_splits
 from minigpt.feed_forward import FeedForward
-from minigpt.lab.rounding import rounding_bound
+from minigpt.lab.compare import rounding_bound
 from minigpt.model import GPT, build_model
 
 
@@ -217,7 +217,7 @@ class Row:
     compared: str  # step-0 gradients | step-1 gradients | logits
     relative_error: Optional[float]  # None when it raised
     doctor: str  # intact | broken | unverifiable | n/a
-    bound: float  # the rounding bound "safe" was judged by (minigpt.lab.rounding)
+    bound: float  # the rounding bound "safe" was judged by (minigpt.lab.compare.rounding)
     error: Optional[str] = None  # the first line of PyTorch's error, when loud
 
 

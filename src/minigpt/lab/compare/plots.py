@@ -8,7 +8,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no window
 import matplotlib.pyplot as plt  # noqa: E402
 
-from minigpt.lab.parameters import block_of  # noqa: E402
+from minigpt.lab.compare.parameters import block_of  # noqa: E402
 
 
 def plot_curves(runs: dict[str, list[dict]], path: Path, title: str, note: Optional[str] = None) -> None:

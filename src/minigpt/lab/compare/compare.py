@@ -13,7 +13,7 @@ Each parameter's gradient at each common saved step gets one verdict:
   missing    a gradient in one run only: the parameter got no gradient at all in the other
              (its name is absent from that run's grads/step_N.safetensors, as with via_data=true)
 
-The rounding bound is minigpt.lab.rounding's, the one definition the lab uses.
+The rounding bound is minigpt.lab.compare.rounding's, the one definition the lab uses.
 """
 
 import math
@@ -25,8 +25,8 @@ import numpy as np
 from omegaconf import OmegaConf
 from safetensors import safe_open
 
-from minigpt.lab.parameters import block_of, model_order
-from minigpt.lab.rounding import ROUNDING_ULPS, rounding_bound
+from minigpt.lab.compare.parameters import block_of, model_order
+from minigpt.lab.compare.rounding import ROUNDING_ULPS, rounding_bound
 from minigpt.runs import (CONFIG, WEIGHTS, RunError, fresh_dir, read_grads, read_metrics, read_summary,
                           resolve_run, run_status, saved_grad_steps, status_line)
 
@@ -406,7 +406,7 @@ def write_report(c: Comparison, out_dir: str | Path) -> tuple[Path, Optional[Pat
 
     An earlier report there is moved aside, never overwritten; returns (the new dir, where the old one went).
     """
-    from minigpt.lab.plots import plot_curves, plot_relative_errors  # matplotlib only when drawing
+    from minigpt.lab.compare.plots import plot_curves, plot_relative_errors  # matplotlib only when drawing
 
     path, moved_to = fresh_dir(out_dir, report_dir_name(c))
     (path / REPORT).write_text(report_markdown(c), encoding="utf-8")

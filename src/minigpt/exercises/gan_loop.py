@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 from autograd_doctor import is_version_error, watch_optimizer_steps
-from minigpt.lab.exercise_kit import ExerciseInputError, Verdict, error_line, say
+from minigpt.exercises.exercise_kit import ExerciseInputError, Verdict, error_line, say
 from minigpt.lab.matrix import relative_error
-from minigpt.lab.rounding import rounding_bound
+from minigpt.lab.compare import rounding_bound
 
 FOLDER = "gan-loop"
 NOISE, HIDDEN, BATCH, STEPS = 4, 16, 32, 3  # small enough for a check of well under a second
@@ -47,7 +47,7 @@ import sys
 import torch
 from torch import nn
 
-from minigpt.lab.gan_loop import BATCH, STEPS, noise, real_samples, tiny_gan
+from minigpt.exercises.gan_loop import BATCH, STEPS, noise, real_samples, tiny_gan
 
 
 def train(steps: int = STEPS, fused: bool = False) -> list[dict[str, torch.Tensor]]:

@@ -174,7 +174,7 @@ def report_markdown(summary: dict) -> str:
 
 def write_report(summary: dict, sweep_dir: Path) -> None:
     """summary.json, report.md and curves.png (each variant's mean curves with their spread)."""
-    from minigpt.lab.plots import plot_mean_curves  # matplotlib only when drawing
+    from minigpt.lab.compare.plots import plot_mean_curves  # matplotlib only when drawing
 
     write_json(sweep_dir / SUMMARY, summary)  # strict: an infinite gradient error is written as null
     (sweep_dir / REPORT).write_text(report_markdown(summary), encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from minigpt.lab.exercise_kit import TINY, ExerciseInputError, Verdict, say
+from minigpt.exercises.exercise_kit import TINY, ExerciseInputError, Verdict, say
 from minigpt.lab.matrix import VARIANTS, break_matrix
 
 FILE_NAME = "predictions.yaml"
