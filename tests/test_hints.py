@@ -11,6 +11,7 @@ REVEALS = {  # cascade -> level -> what that level adds: level 2 the tool that a
     "silent": {2: "phase-25-grad-compare", 3: "ctx.save_for_backward"},
     "predict": {2: "_saved_", 3: "phase-25-matrix"},
     "find": {2: "phase-25-lint", 3: "doctor=true"},
+    "gan": {2: "autograd-doctor run", 3: "optD.step()"},
 }
 
 

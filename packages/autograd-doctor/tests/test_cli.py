@@ -56,7 +56,7 @@ def test_lint_finds_the_sigmoid_scaled_in_place_and_exits_1(tmp_path, capsys):
 
 def test_the_hooks_lint_file_runs_with_the_standard_library_alone(tmp_path):
     (tmp_path / "model.py").write_text(SIGMOID_SCALED)
-    hook = PACKAGE / "src" / "autograd_doctor" / "_lint.py"
+    hook = Path(autograd_doctor.__file__).parent / "_lint.py"  # the file .pre-commit-hooks.yaml runs
     done = subprocess.run([sys.executable, "-I", "-S", str(hook), str(tmp_path / "model.py")],  # no site: no torch
                           capture_output=True, text=True)
     assert done.returncode == 1 and "INP002 [high]" in done.stdout
