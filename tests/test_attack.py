@@ -25,6 +25,7 @@ from omegaconf.errors import OmegaConfBaseException
 from minigpt.cli import grad_compare
 from minigpt.cli.common import UsageError, load_config
 from minigpt.config import ConfigError, Phase25Config
+from minigpt.data import make_splits
 from minigpt.runs.guard import estimate_memory
 from minigpt.lab.compose import compose_config
 from minigpt.runs import RunDir, read_summary
@@ -137,6 +138,7 @@ def test_case_7_an_unknown_plus_key_is_refused(tmp_path):
     assert not never.exists()
 
 
+@pytest.mark.slow  # the real command; run_name validation runs in-process in case 8 to 11
 def test_case_8_run_name_outside_out_dir_is_one_line_and_writes_nothing(tmp_path):
     result = command("train", *TINY, f"out_dir={tmp_path}/experiments", "run_name=../../x")
     assert_one_line_exit_2(result, "run_name", "not a plain name")
@@ -235,13 +237,27 @@ OVERRIDES = st.one_of(
 TRAINED = []  # generated configs trained so far: a few complete records are enough
 
 
-@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(overrides=st.lists(OVERRIDES, min_size=1, max_size=3))
 def test_generated_overrides_are_a_usage_error_or_a_complete_run(tmp_path, monkeypatch, overrides):
+    """8 generated command lines in the fast tier; test_many_generated_overrides_... runs 40 in the slow one."""
+    generated_overrides_case(tmp_path, monkeypatch, overrides)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(overrides=st.lists(OVERRIDES, min_size=1, max_size=3))
+def test_many_generated_overrides_are_each_a_usage_error_or_a_complete_run(tmp_path, monkeypatch, overrides):
+    generated_overrides_case(tmp_path, monkeypatch, overrides)
+
+
+def generated_overrides_case(tmp_path, monkeypatch, overrides) -> None:
+    """A usage error in one line, or a run whose record is complete."""
     monkeypatch.chdir(tmp_path)  # a generated relative out_dir or data.path lands here
     try:
         cfg = compose_config([*TINY, "device=cpu", *overrides])  # Hydra, the schema, then validate
         pick_device(cfg.device)
+        splits = make_splits(cfg.data, cfg.seed)  # as the command does before it claims a directory
     except ConfigError as error:
         assert len(str(error).splitlines()) == 1, str(error)
         return
@@ -251,15 +267,15 @@ def test_generated_overrides_are_a_usage_error_or_a_complete_run(tmp_path, monke
         return  # valid but slow to train: validation is what is under attack
     TRAINED.append(overrides)
     with RunDir.create(cfg.out_dir, cfg.run_name or "run")[0] as run:
-        result = train(cfg, run)
+        result = train(cfg, run, splits=splits)
     assert result.status in ("ok", "crashed")  # a crash is an outcome the record must describe
     assert_record_complete(run.path)
 
 
-@pytest.mark.parametrize("args", [["seed=[1,2]", "model.n_embd=abc"],
+@pytest.mark.parametrize("args", [pytest.param(["seed=[1,2]", "model.n_embd=abc"], marks=pytest.mark.slow),
                                   pytest.param(["%%", "train.lr=1e400"], marks=pytest.mark.slow),
                                   pytest.param(["model.n_layer=0.0"], marks=[pytest.mark.slow])])
-def test_generated_junk_from_the_real_command_is_one_line(args):
+def test_generated_junk_from_the_real_command_is_one_line(args):  # fast tier: test_cli_train's bad override
     assert_one_line_exit_2(command("train", *TINY, *args))
 
 

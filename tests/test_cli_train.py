@@ -68,6 +68,7 @@ def test_bad_override_prints_no_stack_dump_from_the_real_command():
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
 
 
+@pytest.mark.slow  # a second crashed subprocess run: the fast tier has one (the doctor names the add_ lines)
 def test_crashed_run_leaves_a_complete_record_and_exits_1(tmp_path):
     result = train_cli(*TINY, f"out_dir={tmp_path}", "inplace=true", "detect_anomaly=true")
     assert result.returncode == 1
@@ -88,6 +89,7 @@ def inplace_crash(tmp_path_factory):
     return train_cli(*TINY, f"out_dir={out}", "inplace=true"), out
 
 
+@pytest.mark.slow  # a second crashed run end to end; the crash panel is tested on the first
 def test_crash_without_anomaly_mode_explains_the_check_and_names_the_silent_command(inplace_crash):
     result, _ = inplace_crash
     assert result.returncode == 1
@@ -119,6 +121,7 @@ def test_rerunning_keeps_the_earlier_run_and_the_plain_name_is_the_latest(tmp_pa
     assert json.loads((tmp_path / "25-A" / "summary.json").read_text())["seed"] == 2
 
 
+@pytest.mark.slow  # a subprocess run; Ctrl-C in process is test_attack.py case 4, a killed run test_kill.py
 def test_interrupted_run_keeps_its_record_and_exits_130(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "minigpt.cli.train", *TINY, "train.steps=100000",
                                 f"out_dir={tmp_path}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

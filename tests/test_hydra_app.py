@@ -28,6 +28,7 @@ def train_cli(*args, cwd):
                           cwd=cwd, env={**os.environ, "COLUMNS": "200"})
 
 
+@pytest.mark.slow  # the real command again: one bad-input run of it stays in the fast tier
 def test_cfg_job_prints_the_composed_config_and_trains_nothing(tmp_path):
     done = train_cli("--cfg", "job", "inplace=true", "model.n_embd=32", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -35,6 +36,7 @@ def test_cfg_job_prints_the_composed_config_and_trains_nothing(tmp_path):
     assert not any(tmp_path.iterdir())  # no run directory, no Hydra output folder
 
 
+@pytest.mark.slow  # the real command again; the help text is composed in-process by its own test
 def test_help_shows_the_switches_of_the_phase(tmp_path):
     done = train_cli("--help", cwd=tmp_path)
     assert done.returncode == 0
@@ -42,17 +44,20 @@ def test_help_shows_the_switches_of_the_phase(tmp_path):
         assert switch in done.stdout
 
 
+@pytest.mark.slow  # the same refusal through the real command: test_attack.py case 7
 def test_an_unknown_added_key_is_refused_in_one_line(tmp_path):
     done = train_cli("+unknown=1", cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "unknown key 'unknown'" in done.stderr and not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow  # the real command again: one bad-input run of it stays in the fast tier
 def test_a_sweep_without_multirun_is_refused_in_one_line(tmp_path):
     done = train_cli("seed=0,1", cwd=tmp_path)
     assert done.returncode == 2 and "with -m (multirun)" in done.stderr
 
 
+@pytest.mark.slow  # a multirun end to end: test_sweep.py runs one in the fast tier
 def test_multirun_leaves_every_record_and_the_aggregate(tmp_path):
     done = train_cli("-m", "seed=0,1", *TINY, f"out_dir={tmp_path}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -50,8 +50,9 @@ def check_stopped_record(path: Path, how: str, returncode: int) -> None:
         assert summary["status"] == "interrupted" and (path / "weights.safetensors").stat().st_size > 0
 
 
-@pytest.mark.parametrize("how", [pytest.param("SIGINT", marks=pytest.mark.slow), "SIGTERM to the process group",
-                                 "SIGKILL"])  # SIGINT in-process: test_attack.py case 4
+@pytest.mark.parametrize("how", [pytest.param("SIGINT", marks=pytest.mark.slow),
+                                 pytest.param("SIGTERM to the process group", marks=pytest.mark.slow),
+                                 "SIGKILL"])  # SIGINT in-process: test_attack.py case 4; SIGTERM: test_cli_train
 def test_a_signal_at_a_random_step_leaves_a_truthful_record(tmp_path, how):
     lines = RNG.randrange(1, 25)
     process = start_driver(tmp_path)

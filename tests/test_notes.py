@@ -6,19 +6,20 @@ import runpy
 
 import pytest
 
-from tools.docs import MEASURED_SNIPPETS, THEORY
+from tools.docs import MEASURED_SNIPPETS, THEORY, in_language
 
 FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.S | re.M)
 
 
 def python_blocks() -> list:
     """(note:line, code) of every python fence in theory/*.md."""
-    blocks, slow = [], {p.read_text() for p in MEASURED_SNIPPETS.glob("*.py")}  # torch.compile: tens of seconds
+    slow = {in_language(p.read_text(), lang).strip() for p in MEASURED_SNIPPETS.glob("*.py") for lang in ("en", "es")}
+    blocks = []  # the measured snippets (torch.compile: tens of seconds) as the notes render them, in either language
     for note in sorted(THEORY.glob("*.md")):
         text = note.read_text()
         for match in FENCE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            marks = [pytest.mark.slow] if match["code"] in slow else []
+            marks = [pytest.mark.slow] if match["code"].strip() in slow else []
             blocks.append(pytest.param(match["code"], id=f"{note.name}:{line}", marks=marks))
     return blocks
 

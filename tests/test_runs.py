@@ -93,6 +93,7 @@ def test_stray_files_in_grads_are_ignored(tmp_path):
     assert saved_grad_steps(tmp_path) == [3]
 
 
+@pytest.mark.slow  # two live claims of one name: test_attack.py case 1 in the fast tier
 def test_runs_of_one_name_started_at_once_each_keep_a_complete_record(tmp_path):
     n = 3
     driver = start_driver(tmp_path, "dup", steps=4, copies=n)

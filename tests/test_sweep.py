@@ -62,6 +62,7 @@ def test_a_seed_sweep_given_replaces_the_default_one():
     assert {name.rpartition("-seed")[2] for name, _ in jobs} == {"3", "4"}
 
 
+@pytest.mark.slow  # 25 seconds of training; the aggregate and the Hydra multirun are tested in the slow tier
 def test_sweep_runs_end_to_end_and_writes_its_record(tiny_sweep):
     summary, sweep_dir = tiny_sweep
     variants = DEFAULT_SWEEP["experiment"].split(",")
@@ -75,6 +76,7 @@ def test_sweep_runs_end_to_end_and_writes_its_record(tiny_sweep):
     assert by_variant["control"]["final_test_accuracy"]["n"] == 2
 
 
+@pytest.mark.slow  # needs the 25-run sweep; the same gradients in the fast tier: test_compare.py, test_train.py
 def test_silent_variants_get_wrong_gradients_and_allow_mutation_gets_the_controls(tiny_sweep):
     by_variant = {v["variant"]: v for v in tiny_sweep[0]["variants"]}
     assert by_variant["silent_unchecked"]["params_differ"][0] > 0
