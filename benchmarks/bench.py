@@ -21,14 +21,15 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from doctor_bench import explain_figures, scale_figures  # noqa: E402
-from reference_gpt import ReferenceGPT  # noqa: E402
-
 from autograd_doctor import VERSION_ERROR, lint_report  # noqa: E402
+from doctor_bench import explain_figures, scale_figures  # noqa: E402
 from minigpt.cli.common import load_config  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
+from reference_gpt import ReferenceGPT  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
-from tools.docs import target_met  # noqa: E402
+from tools.docs import target_met, target_text  # noqa: E402
+
 from minigpt.lab.graph import diagnose_model  # noqa: E402
 from minigpt.model import build_model  # noqa: E402
 from minigpt.train import training_step  # noqa: E402
@@ -203,20 +204,20 @@ def main() -> None:
         figures = [control_run(out_dir), error_latency(out_dir), *throughput(), doctor_overhead(),
                    *explain_figures(), *scale_figures(), lint_speed(), grad_compare_speed(out_dir),
                    sweep_time(out_dir)]
-    table = Table(title="phase 25 speed figures")
-    for column in ["figure", "measured", "target", "", "detail"]:
-        table.add_column(column)
-    for f in figures:
-        bound = "≤" if f["better"] == "lower" else "≥"
-        table.add_row(f["name"], f"{f['value']} {f['unit']}", f"{bound} {f['target']} {f['unit']}",
-                      "[green]met[/]" if target_met(f) else "[red]missed[/]", f.get("detail", ""))
-    Console().print(table)
-    if not args.no_write:
+    if not args.no_write:  # first, so a figure the table cannot print is not lost with it
         machine = (f"{platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
                    f"Python {platform.python_version()}")
         MEASURED.write_text(json.dumps({"torch": torch.__version__, "machine": machine, "figures": figures},
                                        indent=2) + "\n")
         print(f"written: {MEASURED.relative_to(ROOT)}")
+    table = Table(title="phase 25 speed figures")
+    for column in ["figure", "measured", "target", "", "detail"]:
+        table.add_column(column)
+    for f in figures:
+        met = target_met(f)
+        table.add_row(f["name"], f"{f['value']} {f['unit']}", target_text(f),
+                      "" if met is None else "[green]met[/]" if met else "[red]missed[/]", f.get("detail", ""))
+    Console().print(table)
 
 
 if __name__ == "__main__":

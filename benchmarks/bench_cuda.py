@@ -160,7 +160,8 @@ def main() -> None:
                                   f"{auto['training']:.1f} s vs {cpu['training']:.1f} s, medians of {ROUNDS}"})
     report = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-              "command": "just bench-cuda", "commit": current_commit(), "rounds": ROUNDS, "figures": figures, "commands_s": commands,
+              "command": "just bench-cuda", "commit": current_commit(), "rounds": ROUNDS, "figures": figures,
+              "commands_s": commands,
               "import torch._dynamo s": round(statistics.median(seconds_to_import("torch._dynamo")
                                                                 for _ in range(ROUNDS)), 2),
               "steps": {"cpu": step_parts(torch.device("cpu")), "cuda": step_parts(torch.device("cuda"))}}

@@ -1,5 +1,6 @@
 """The doctor's speed figures: its time against plain forward and backward as graphs grow, and explain()'s
-cost on a whole training step beside anomaly mode's, on the default model and on Llama and ViT configs. Each function returns figure dicts shaped like benchmarks/bench.py's.
+cost on a whole training step beside anomaly mode's, on the default model and on Llama and ViT configs. Each
+function returns figure dicts shaped like benchmarks/bench.py's.
 
     python benchmarks/doctor_bench.py      # prints the figures
 """
@@ -127,7 +128,8 @@ def explain_and_anomaly(name: str, step, detail: str, rounds: int = 7, steps: in
         figures.append({"name": f"training step under {label} / plain step ({name})",
                         "value": round(statistics.median(ratios), 2), "unit": "x", "target": target,
                         "better": "lower", "command": "just bench",
-                        "detail": f"rounds {ratios[0]:.2f}–{ratios[-1]:.2f}; plain {plain_ms:.1f} ms per step; {detail}"})
+                        "detail": f"rounds {ratios[0]:.2f}–{ratios[-1]:.2f}; plain {plain_ms:.1f} ms per step; "
+                                  f"{detail}"})
     return figures
 
 

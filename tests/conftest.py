@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
+from tools import docs
 
 from minigpt.cli.common import load_config
-from tools import docs
 
 docs.use_repo(Path(__file__).resolve().parents[1])  # the notes generator takes its repository explicitly
 

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
+from hydra.errors import HydraException
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -26,13 +26,12 @@ from minigpt.cli import grad_compare
 from minigpt.cli.common import UsageError, load_config
 from minigpt.config import ConfigError, Phase25Config
 from minigpt.data import make_splits
-from minigpt.runs.guard import estimate_memory
 from minigpt.lab.compose import compose_config
 from minigpt.runs import RunDir, read_summary
+from minigpt.runs.guard import estimate_memory
 from minigpt.train import pick_device, train
 from tests.conftest import TINY
 from tests.run_records import ROOT, assert_record_complete
-
 
 
 def command(module: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -229,7 +228,8 @@ VALUES = st.one_of(
     st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
 )
 OVERRIDES = st.one_of(
-    st.tuples(st.sampled_from(["", "+", "~", "++"]), st.sampled_from(KEYS), VALUES).map(lambda t: f"{t[0]}{t[1]}={t[2]}"),
+    st.tuples(st.sampled_from(["", "+", "~", "++"]), st.sampled_from(KEYS), VALUES)
+    .map(lambda t: f"{t[0]}{t[1]}={t[2]}"),
     st.text(max_size=20),  # junk
 )
 

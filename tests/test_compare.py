@@ -7,8 +7,8 @@ from omegaconf import OmegaConf
 
 from minigpt.cli import grad_compare
 from minigpt.cli.common import load_config
-from minigpt.lab.compare import AGREE, REPORT, compare_runs, diff_lines, load_run, rounding_bound
 from minigpt.config import Phase25Config
+from minigpt.lab.compare import AGREE, REPORT, compare_runs, diff_lines, load_run, rounding_bound
 from minigpt.runs import GRADS, RunDir, read_grads, read_summary
 from minigpt.train import train
 from tests.conftest import TINY

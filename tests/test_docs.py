@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from tools import docs
 
 
@@ -53,7 +52,8 @@ def test_docs_cli_rejects_an_unknown_argument_in_one_line(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--meassure"])
     assert exit_info.value.code == 2
-    assert capsys.readouterr().err == "docs: error: unknown argument '--meassure'; allowed: --allow-smaller-sweep, --check, --measure, --repo\n"
+    assert capsys.readouterr().err == ("docs: error: unknown argument '--meassure'; "
+                                       "allowed: --allow-smaller-sweep, --check, --measure, --repo\n")
 
 
 def test_docs_cli_check_exits_0_when_nothing_is_stale():

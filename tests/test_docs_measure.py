@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from tools import docs as docs_cli
 
 

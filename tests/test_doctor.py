@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from minigpt.data import make_splits
 from autograd_doctor import diagnose, diagnose_forward, trace_inplace
+from minigpt.data import make_splits
 from minigpt.lab.graph import diagnose_model
 from minigpt.model import build_model
 from tests import inplace_cases

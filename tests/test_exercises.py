@@ -12,8 +12,8 @@ import pytest
 from minigpt.cli.check import main
 from minigpt.exercises import predictions
 from minigpt.exercises.exercise_kit import REFERENCE
-from minigpt.lab.matrix import Row
 from minigpt.exercises.planted import BUGS, bug_for, plant, planted_source
+from minigpt.lab.matrix import Row
 
 INPLACE_RESIDUAL = ("h.add_(self.attn(self.ln1(h)))", "h.add_(self.ffn(self.ln2(h)))")
 UNCHECKED_SAVE = "ctx.x, ctx.weight, ctx.mean, ctx.rstd = x, weight, mean, rstd"

@@ -4,7 +4,6 @@ import pytest
 
 from minigpt.lab.compose import CONFIG_DIR
 from minigpt.train import train
-from tests.conftest import TINY
 
 EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))
 

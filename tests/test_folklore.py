@@ -83,7 +83,8 @@ def test_inplace_op_rebases_history_onto_new_node():
 # ---- the facts the notes rest on ----
 
 def test_error_names_the_saved_inputs_last_writer_and_both_versions():
-    """The "output 0 of Add" is h's grad_fn when backward reads it (the last add_), not the op that produced the save."""
+    """The "output 0 of Add" is h's grad_fn when backward reads it (the last add_), not the op that produced the
+    save."""
     with pytest.raises(RuntimeError, match=r"\[torch.FloatTensor \[2, 4, 8\]\], which is output 0 of Add, "
                                            r"is at version 2; expected version 1 instead"):
         inplace_block_output().sum().backward()

@@ -5,7 +5,6 @@ import pytest
 from minigpt.cli.hint import main
 from minigpt.exercises.hints import CASCADES, HINTS, LANGUAGES, LEVELS, hint
 
-
 REVEALS = {  # cascade -> level -> what that level adds: level 2 the tool that answers, level 3 the answer
     "loud": {2: "detect_anomaly=true", 3: "h.add_(...)"},
     "silent": {2: "phase-25-grad-compare", 3: "ctx.save_for_backward"},

@@ -68,7 +68,8 @@ def test_multirun_leaves_every_record_and_the_aggregate(tmp_path):
     assert {"report.md", "curves.png"} <= {p.name for p in sweep.iterdir()}
 
 
-@pytest.mark.skipif(not joblib_launcher_installed(), reason="the joblib extra is not installed (pip install -e '.[joblib]')")
+@pytest.mark.skipif(not joblib_launcher_installed(),
+                    reason="the joblib extra is not installed (pip install -e '.[joblib]')")
 @pytest.mark.slow
 def test_the_joblib_launcher_runs_the_jobs_in_parallel_processes(tmp_path):
     done = train_cli("-m", "seed=0,1", "hydra/launcher=joblib", *TINY, f"out_dir={tmp_path}", cwd=tmp_path)

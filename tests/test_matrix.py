@@ -2,9 +2,9 @@
 
 import pytest
 import torch
+from tools.docs import break_matrix_block, doctor_verdicts_block, quoted_matrix_rows
 
 from minigpt.cli.matrix import main
-from tools.docs import break_matrix_block, doctor_verdicts_block, quoted_matrix_rows
 from minigpt.lab.matrix import VARIANTS
 
 EXPECTED = {  # every outcome here was measured on torch 2.13.0; the test keeps the notes honest

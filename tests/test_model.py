@@ -3,9 +3,9 @@
 import pytest
 import torch
 
+from autograd_doctor import saved_tensors_context
 from minigpt.data import make_splits
 from minigpt.model import build_model
-from autograd_doctor import saved_tensors_context
 
 VARIANTS = [["inplace=true"], ["inplace=true", "ln=manual"], ["inplace=true", "ln=unchecked"],
             ["inplace=true", "via_data=true"], ["inplace=true", "saved_tensors=save_on_cpu"],

@@ -5,7 +5,6 @@ import re
 import runpy
 
 import pytest
-
 from tools.docs import MEASURED_SNIPPETS, THEORY, in_language
 
 FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.S | re.M)

@@ -4,7 +4,6 @@ import ast
 import re
 
 import pytest
-
 from tools.docs import ES_LINE, MEASURED_SNIPPETS, SNIPPETS, THEORY, base_name, blocks_in, in_language, registry
 
 HEADING = re.compile(r"^(#+) ", re.M)

@@ -8,10 +8,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from reference_gpt import ReferenceGPT  # noqa: E402
-
 from minigpt.config import GPTConfig  # noqa: E402
 from minigpt.model import GPT  # noqa: E402
+from reference_gpt import ReferenceGPT  # noqa: E402
 
 
 class TensorDevices(TorchDispatchMode):

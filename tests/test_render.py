@@ -15,6 +15,7 @@ from autograd_doctor._render import PICTURE_LEGEND, picture_graph, write_graph_f
 from minigpt.lab.graph import diagnose_model
 from minigpt.model import build_model
 
+
 def inplace_after_layer_norm() -> torch.Tensor:
     w = torch.randn(16, 16, requires_grad=True)
     h = torch.randn(4, 16, requires_grad=True) * 1.0

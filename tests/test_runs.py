@@ -5,8 +5,19 @@ import os
 
 import pytest
 
-from minigpt.runs import (METRICS, SUMMARY, RunDir, RunError, finite_json, fresh_dir, read_metrics,
-                          read_summary, run_status, saved_grad_steps, status_line)
+from minigpt.runs import (
+    METRICS,
+    SUMMARY,
+    RunDir,
+    RunError,
+    finite_json,
+    fresh_dir,
+    read_metrics,
+    read_summary,
+    run_status,
+    saved_grad_steps,
+    status_line,
+)
 from tests.run_records import assert_record_complete, start_driver
 
 
@@ -59,7 +70,8 @@ def test_a_record_left_running_by_a_dead_writer_reads_as_killed(tmp_path):
 def test_a_record_from_another_machine_is_judged_by_its_heartbeat(tmp_path):
     path = tmp_path / "A"
     path.mkdir()
-    summary = {"status": "running", "writer": {"pid": 1, "host": "elsewhere"}, "heartbeat": {"step": 3, "at": "2020-01-01T00:00:00"}}
+    summary = {"status": "running", "writer": {"pid": 1, "host": "elsewhere"},
+               "heartbeat": {"step": 3, "at": "2020-01-01T00:00:00"}}
     assert run_status(path, summary) == "killed"
 
 

@@ -6,7 +6,7 @@ import torch
 from minigpt.runs import RunDir, read_grads
 from minigpt.train import train
 
-SILENT = [["ln=unchecked"], ["via_data=true"], ["saved_tensors=save_on_cpu", "device=cpu"]]  # save_on_cpu: see test_cuda
+SILENT = [["ln=unchecked"], ["via_data=true"], ["saved_tensors=save_on_cpu", "device=cpu"]]  # see test_cuda
 
 
 def run(cfg, tmp_path):

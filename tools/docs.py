@@ -72,8 +72,10 @@ LANGUAGES = ("en", "es")  # "en" is the default: its blocks carry no suffix
 
 TEXT = {  # the words of the generated tables, per language; code, numbers and PyTorch's messages are never translated
     "en": {
-        "measured by": "Measured by", "timing header": "| setting | ms per training step, median (quartiles) | vs control |",
-        "timing spread": "A ratio whose quartiles overlap the control's is within noise, not a speed-up or a slow-down.",
+        "measured by": "Measured by",
+        "timing header": "| setting | ms per training step, median (quartiles) | vs control |",
+        "timing spread": "A ratio whose quartiles overlap the control's is within noise, not a speed-up or a "
+                         "slow-down.",
         "matrix header": "| variant | where | outcome | compared | relative error |",
         "doctor header": "| variant | outcome | doctor |",
         "sweep header": "| variant | runs ok | test accuracy | final val loss | step-0 gradient rel. error |",
@@ -94,8 +96,10 @@ TEXT = {  # the words of the generated tables, per language; code, numbers and P
         "step-0 gradients": "step-0 gradients", "step-1 gradients": "step-1 gradients", "logits": "logits",
     },
     "es": {
-        "measured by": "Medido con", "timing header": "| configuración | ms por paso de entrenamiento, mediana (cuartiles) | frente al control |",
-        "timing spread": "Un cociente cuyos cuartiles se solapan con los del control está dentro del ruido: no es una mejora ni un empeoramiento.",
+        "measured by": "Medido con",
+        "timing header": "| configuración | ms por paso de entrenamiento, mediana (cuartiles) | frente al control |",
+        "timing spread": "Un cociente cuyos cuartiles se solapan con los del control está dentro del ruido: no es una "
+                         "mejora ni un empeoramiento.",
         "matrix header": "| variante | dónde | resultado | se compara | error relativo |",
         "doctor header": "| variante | resultado | doctor |",
         "sweep header": "| variante | ejecuciones sin error | exactitud en test | pérdida final de validación | "
@@ -226,7 +230,8 @@ def snippet_output(name: str) -> str:
 def break_matrix_block(lang: str = "en") -> str:
     """The break matrix at a tiny size, with the command that reproduces it (no doctor column)."""
     words = TEXT[lang]
-    lines = [f"`just phase-25-matrix {' '.join(MATRIX_OVERRIDES)}`", "", words["matrix header"], "|---|---|---|---|---:|"]
+    lines = [f"`just phase-25-matrix {' '.join(MATRIX_OVERRIDES)}`", "", words["matrix header"],
+             "|---|---|---|---|---:|"]
     for r in quoted_matrix_rows():
         lines.append(f"| {r.variant} | `{r.where}` | **{words[r.outcome]}** | {words[r.compared]} | "
                      f"{shown_error(r)} |")
@@ -294,7 +299,8 @@ def timings_block(lang: str = "en") -> str:
 
 
 def sweep_data(summary: dict) -> dict:
-    """What the notes quote from a finished sweep's summary.json (schema in minigpt/lab/sweep.py); ValueError if unfinished."""
+    """What the notes quote from a finished sweep's summary.json (schema in minigpt/lab/sweep/sweep.py); ValueError if
+    unfinished."""
     if len(summary["jobs"]) != summary["jobs_planned"]:
         raise ValueError(f"the sweep ran {len(summary['jobs'])} of its {summary['jobs_planned']} jobs")
     return {key: summary[key] for key in ("overrides", "torch_version", "variants")}
@@ -326,11 +332,21 @@ def sweep_block(lang: str = "en") -> str:
     return "\n".join(lines) + f"\n\n{words['sweep footer']}\n"
 
 
-def target_met(figure: dict) -> bool:
-    """Whether a figure of benchmarks/measured.json is on the right side of its target."""
+def target_met(figure: dict) -> bool | None:
+    """Whether a figure of benchmarks/measured.json is on the right side of its target; None when it has none
+    (a figure shown beside another, such as anomaly mode's cost)."""
+    if figure["target"] is None:
+        return None
     if figure["better"] == "lower":
         return figure["value"] <= figure["target"]
     return figure["value"] >= figure["target"]
+
+
+def target_text(figure: dict) -> str:
+    """"≤ 1.15 x", or "—" for a figure with no target."""
+    if figure["target"] is None:
+        return "—"
+    return f"{'≤' if figure['better'] == 'lower' else '≥'} {figure['target']} {figure['unit']}"
 
 
 def bench_figures_block(lang: str = "en") -> str:
@@ -347,9 +363,10 @@ def figures_table(figures: list[dict], words: dict) -> list[str]:
     """Markdown rows: each figure next to its target, and whether it is met."""
     lines = [words["bench header"], "|---|---:|---|---|---|"]
     for f in figures:
-        bound = "≤" if f["better"] == "lower" else "≥"
-        lines.append(f"| {f['name']} | {f['value']} {f['unit']} | {bound} {f['target']} {f['unit']} "
-                     f"| {words['met'] if target_met(f) else words['missed']} | {f.get('detail', '')} |")
+        met = target_met(f)
+        verdict = "" if met is None else words["met"] if met else words["missed"]
+        lines.append(f"| {f['name']} | {f['value']} {f['unit']} | {target_text(f)} | {verdict} "
+                     f"| {f.get('detail', '')} |")
     return lines
 
 

@@ -43,7 +43,8 @@ TIMED_SETTINGS: dict[str, tuple[list[str], Callable[[], contextlib.AbstractConte
     "control, identity saved-tensor hooks": ([], identity_hooks),
     "control, allow_mutation's dispatch mode alone": ([], clone_before_mutate_mode),
     "control, saved_tensors=allow_mutation": (["saved_tensors=allow_mutation"], contextlib.nullcontext),
-    "in-place, saved_tensors=allow_mutation": (["inplace=true", "saved_tensors=allow_mutation"], contextlib.nullcontext),
+    "in-place, saved_tensors=allow_mutation": (["inplace=true", "saved_tensors=allow_mutation"],
+                                                contextlib.nullcontext),
 }
 TIMED_ROUNDS, WARMUP_ROUNDS, TIMED_THREADS = 60, 5, 1
 

@@ -25,6 +25,7 @@ class CausalSelfAttention(nn.Module):
         self.fused = Attention(config.attention) is Attention.fused
         T = config.block_size
         future = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+        self.future: torch.Tensor
         self.register_buffer("future", future, persistent=False)  # (T, T) True above the diagonal
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -38,4 +39,5 @@ class CausalSelfAttention(nn.Module):
             scores = scores.masked_fill(self.future[:T, :T], float("-inf"))  # no looking ahead
             weights = torch.softmax(scores, dim=-1)  # (B, H, T, T); each row sums to 1
             out = weights @ v  # (B, H, T, D)
-        return self.proj(out.transpose(1, 2).reshape(B, T, C))  # (B, T, C)
+        projected: torch.Tensor = self.proj(out.transpose(1, 2).reshape(B, T, C))  # (B, T, C)
+        return projected

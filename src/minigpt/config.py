@@ -9,7 +9,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
+from typing import Any, Optional
 
 
 class LayerNormKind(str, Enum):
@@ -106,6 +106,9 @@ class GPTConfig:
     attention: Attention = Attention.fused
 
 
+RunConfig = Any  # a Phase25Config, or the DictConfig Hydra composes from it: read by attribute, duck-typed
+
+
 def residual_of(inplace: bool, via_data: bool) -> Residual:
     """The residual the user's two switches name: inplace=false; inplace=true; inplace=true via_data=true."""
     if not inplace:
@@ -113,7 +116,7 @@ def residual_of(inplace: bool, via_data: bool) -> Residual:
     return Residual.via_data if via_data else Residual.inplace
 
 
-def gpt_config(cfg, vocab_size: int) -> GPTConfig:
+def gpt_config(cfg: RunConfig, vocab_size: int) -> GPTConfig:
     """The model's part of a run's config (Phase25Config or its Hydra DictConfig), typed."""
     m = cfg.model
     return GPTConfig(vocab_size, cfg.data.block_size, m.n_layer, m.n_head, m.n_embd,
@@ -134,7 +137,7 @@ RUN_NAME_ALLOWED = ("one plain name of at most 100 characters: letters, digits a
                     "(a letter or digit first), e.g. 25-A or my_run")
 
 
-def validate(cfg) -> None:
+def validate(cfg: RunConfig) -> None:
     """Check the rules a schema cannot express; raise ConfigError on the first broken one."""
     m, d, t = cfg.model, cfg.data, cfg.train
     for key, value in [("model.n_layer", m.n_layer), ("model.n_head", m.n_head),
@@ -173,6 +176,6 @@ def validate(cfg) -> None:
         raise ConfigError("out_dir", "empty", "a directory path, e.g. experiments")
 
 
-def default_run_name(cfg) -> str:
+def default_run_name(cfg: RunConfig) -> str:
     """25-A for the out-of-place control, 25-B for any in-place run."""
     return cfg.run_name or ("25-B" if cfg.inplace else "25-A")

@@ -7,6 +7,7 @@ nearer distractor "perro". Only those two positions count towards test_accuracy.
 
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -57,7 +58,7 @@ class Splits:
                                 for f in fields(self) if f.name != "vocab"})
 
 
-def make_splits(data_cfg, seed: int) -> Splits:
+def make_splits(data_cfg: Any, seed: int) -> Splits:  # DataConfig, or its DictConfig
     """Build the splits the data config names; the same seed gives the same data."""
     if DataKind(data_cfg.kind) is DataKind.text:
         return text_splits(Path(data_cfg.path), data_cfg.block_size)
@@ -87,7 +88,7 @@ def agreement_sentences(n: int, triples: np.ndarray, rng: np.random.Generator) -
                                      np.full(n, ids["que"])], 1), relative, predicate], 1)
 
 
-def gender_number_table(words: dict) -> np.ndarray:
+def gender_number_table(words: dict[tuple[str, bool], str]) -> np.ndarray:
     """Token ids indexed [gender (0 m, 1 f), plural (0, 1)]."""
     return np.array([[WORD_ID[words[(g, plural)]] for plural in (False, True)] for g in "mf"])
 
@@ -127,7 +128,7 @@ def text_too_short(n_chars: int, block_size: int) -> bool:
     return n_train < block_size + 1 or (n_chars - n_train) // (block_size + 1) < 2
 
 
-def check_text_source(data_cfg) -> None:
+def check_text_source(data_cfg: Any) -> None:
     """Raise ConfigError unless data=text names a UTF-8 file long enough for data.block_size (read in chunks)."""
     if DataKind(data_cfg.kind) is not DataKind.text:
         return

@@ -1,5 +1,6 @@
 """The position-wise feed-forward network of a transformer block."""
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -12,5 +13,6 @@ class FeedForward(nn.Module):
         self.up = nn.Linear(n_embd, 4 * n_embd)
         self.down = nn.Linear(4 * n_embd, n_embd)
 
-    def forward(self, x):
-        return self.down(F.gelu(self.up(x)))  # (B, T, C)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.down(F.gelu(self.up(x)))  # (B, T, C)
+        return out

@@ -4,6 +4,8 @@ All three give the same forward output bit for bit. They differ in how the backw
 saved tensors, and so in whether an in-place change to the input is caught.
 """
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -11,7 +13,8 @@ from torch import nn
 from minigpt.config import LayerNormKind
 
 
-def layer_norm_backward(grad_out, x, weight, mean, rstd):
+def layer_norm_backward(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, mean: torch.Tensor,
+                        rstd: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Gradients of y = (x - mean) * rstd * weight + bias over the last dim, from the saved values."""
     x_hat = (x - mean) * rstd  # (B, T, C)
     grad_x_hat = grad_out * weight
@@ -25,13 +28,13 @@ class CheckedLayerNormFunction(torch.autograd.Function):
     """Saves through ctx.save_for_backward, so unpacking checks each tensor's version."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps):
+    def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
         out, mean, rstd = torch.native_layer_norm(x, weight.shape, weight, bias, eps)
         ctx.save_for_backward(x, weight, mean, rstd)
         return out
 
     @staticmethod
-    def backward(ctx, grad_out):
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, weight, mean, rstd = ctx.saved_tensors  # raises here if x was modified in place
         return *layer_norm_backward(grad_out, x, weight, mean, rstd), None
 
@@ -40,13 +43,13 @@ class UncheckedLayerNormFunction(torch.autograd.Function):
     """Keeps tensors as ctx attributes, which the docs warn against: no version check, silent errors."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps):
+    def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
         out, mean, rstd = torch.native_layer_norm(x, weight.shape, weight, bias, eps)
         ctx.x, ctx.weight, ctx.mean, ctx.rstd = x, weight, mean, rstd  # references, never checked
         return out
 
     @staticmethod
-    def backward(ctx, grad_out):
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         return *layer_norm_backward(grad_out, ctx.x, ctx.weight, ctx.mean, ctx.rstd), None
 
 
@@ -59,8 +62,8 @@ class LayerNorm(nn.Module):
         self.bias = nn.Parameter(torch.zeros(n_embd))
         self.kind, self.eps = LayerNormKind(kind), eps
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.kind is LayerNormKind.torch:
             return F.layer_norm(x, self.weight.shape, self.weight, self.bias, self.eps)
         function = CheckedLayerNormFunction if self.kind is LayerNormKind.manual else UncheckedLayerNormFunction
-        return function.apply(x, self.weight, self.bias, self.eps)
+        return function.apply(x, self.weight, self.bias, self.eps)  # type: ignore[no-untyped-call, no-any-return]

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from minigpt.block import Block
-from minigpt.config import GPTConfig, gpt_config
+from minigpt.config import GPTConfig, RunConfig, gpt_config
 from minigpt.data import IGNORE
 from minigpt.layer_norm import LayerNorm
 
@@ -46,6 +46,6 @@ def init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def build_model(cfg, vocab_size: int) -> GPT:
+def build_model(cfg: RunConfig, vocab_size: int) -> GPT:
     """The GPT the config describes, on the CPU, initialised from the current torch seed."""
     return GPT(gpt_config(cfg, vocab_size))

@@ -1,6 +1,7 @@
 import torch
 from torch import nn
 
+
 # en: 1. a gradient hook that changes its argument in place
 # es: 1. un hook de gradiente que modifica su argumento in situ
 def gradients(hooked: str, hook) -> str:

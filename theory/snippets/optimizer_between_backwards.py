@@ -3,7 +3,6 @@ from torch import nn
 
 import autograd_doctor
 
-
 autograd_doctor.watch_optimizer_steps().stop()  # en: as in a fresh process: once explain() ran, the doctor keeps watching steps
 # es: como en un proceso nuevo: una vez que explain() se ha ejecutado, el doctor sigue vigilando los pasos
 

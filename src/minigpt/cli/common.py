@@ -16,7 +16,6 @@ from minigpt.config import ConfigError, Phase25Config
 from minigpt.lab.compose import CONFIG_DIR, compose_config
 from minigpt.runs.guard import check_can_run
 
-
 USAGE_EXIT = 2  # a user mistake, as argparse and diff use it
 CONFIG_GROUPS = {"model", "data", "experiment"}  # the folders of configs/
 SILENT_COMMAND = "just phase-25-train inplace=true ln=unchecked"  # the silent break, as the commands suggest it
@@ -97,7 +96,8 @@ def missing_option_line(message: str, overrides: list[str]) -> str:
             return f"no {group} named '{option}'; allowed: {options}"
         if group.startswith("hydra/"):
             return (f"no {group} named '{option}' (a Hydra plugin that is not installed?); the extras: "
-                    "pip install -e '.[joblib]' (hydra/launcher=joblib), '.[submitit]' (hydra/launcher=submitit_local), "
+                    "pip install -e '.[joblib]' (hydra/launcher=joblib), "
+                    "'.[submitit]' (hydra/launcher=submitit_local), "
                     "'.[optuna]' (hydra/sweeper=optuna)")
     return f"bad config: {message.splitlines()[0]}"
 

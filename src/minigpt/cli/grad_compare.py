@@ -10,9 +10,24 @@ from rich.text import Text
 
 from minigpt.cli.common import PHASE_NAMES, SILENT_COMMAND, fail
 from minigpt.config import DataConfig, TrainConfig
-from minigpt.lab.compare import (COLUMNS, CURVES_PNG, RELERR_PNG, REPORT, ROUNDING_ULPS, Comparison,
-                                  NoGradientsAfterCrash, Run, comparable_line, compare_runs, diff_lines, load_run,
-                                  metric_rows, rounding_bound, row_cells, write_report)
+from minigpt.lab.compare import (
+    COLUMNS,
+    CURVES_PNG,
+    RELERR_PNG,
+    REPORT,
+    ROUNDING_ULPS,
+    Comparison,
+    NoGradientsAfterCrash,
+    Run,
+    comparable_line,
+    compare_runs,
+    diff_lines,
+    load_run,
+    metric_rows,
+    rounding_bound,
+    row_cells,
+    write_report,
+)
 from minigpt.runs import RunError, writable_dir_problem
 
 PROGRAM = "phase-25-grad-compare"

@@ -8,9 +8,9 @@ import torch
 from omegaconf import OmegaConf
 from rich.console import Console
 
+from autograd_doctor import DoctorReport, region_nodes, rich_tree, write_graph_files
 from minigpt.cli.common import arguments_or_help, config_or_fail, fail
 from minigpt.data import make_splits
-from autograd_doctor import DoctorReport, region_nodes, rich_tree, write_graph_files
 from minigpt.lab.graph import diagnose_model
 from minigpt.model import build_model
 from minigpt.runs import CONFIG, SUMMARY, RunError, fresh_dir, write_json

@@ -5,8 +5,8 @@ from rich.console import Console
 from rich.table import Table
 
 from minigpt.cli.common import arguments_or_help, config_or_fail
-from minigpt.lab.matrix import break_matrix, format_error
 from minigpt.lab.compare import ROUNDING_ULPS
+from minigpt.lab.matrix import break_matrix, format_error
 
 PROGRAM = "phase-25-matrix"
 OUTCOME_STYLE = {"safe": "green", "loud": "yellow", "silent": "bold red"}

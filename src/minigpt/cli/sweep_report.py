@@ -17,8 +17,20 @@ from rich.console import Console
 from rich.table import Table
 
 from minigpt.cli.common import job_overrides, swept_keys
-from minigpt.lab.sweep import (CURVES, REPORT, SUMMARY, TABLE_COLUMNS, add_grad_errors, collect_jobs,
-                               NO_EXPERIMENT, create_sweep_dir, job_name, summarize, table_rows, write_report)
+from minigpt.lab.sweep import (
+    CURVES,
+    NO_EXPERIMENT,
+    REPORT,
+    SUMMARY,
+    TABLE_COLUMNS,
+    add_grad_errors,
+    collect_jobs,
+    create_sweep_dir,
+    job_name,
+    summarize,
+    table_rows,
+    write_report,
+)
 
 
 class SweepReport(Callback):

@@ -22,8 +22,15 @@ from rich.table import Table
 from rich.text import Text
 
 from autograd_doctor import VERSION_ERROR, project_frames, write_graph_files
-from minigpt.cli.common import (PHASE_NAMES, SILENT_COMMAND, UsageError, check_command_line, fail, split_command_line,
-                                swept_keys)
+from minigpt.cli.common import (
+    PHASE_NAMES,
+    SILENT_COMMAND,
+    UsageError,
+    check_command_line,
+    fail,
+    split_command_line,
+    swept_keys,
+)
 from minigpt.cli.sweep_report import planned_jobs
 from minigpt.config import ConfigError, Phase25Config, default_run_name
 from minigpt.data import Splits, make_splits

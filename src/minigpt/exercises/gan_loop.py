@@ -19,8 +19,8 @@ from torch import nn
 
 from autograd_doctor import is_version_error, watch_optimizer_steps
 from minigpt.exercises.exercise_kit import ExerciseInputError, Verdict, error_line, say
-from minigpt.lab.matrix import relative_error
 from minigpt.lab.compare import rounding_bound
+from minigpt.lab.matrix import relative_error
 
 FOLDER = "gan-loop"
 NOISE, HIDDEN, BATCH, STEPS = 4, 16, 32, 3  # small enough for a check of well under a second

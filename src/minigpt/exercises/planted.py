@@ -11,8 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd_doctor import diagnose_forward
-from minigpt.exercises.exercise_kit import (ExerciseInputError, Verdict, core_files, course_with, say, tiny_data,
-                                            tiny_gpt)
+from minigpt.exercises.exercise_kit import (
+    ExerciseInputError,
+    Verdict,
+    core_files,
+    course_with,
+    say,
+    tiny_data,
+    tiny_gpt,
+)
 
 FOLDER = "find-the-break"
 
@@ -157,7 +164,8 @@ def check_planted(workspace: Path, language: str, options: dict[str, str]) -> Ve
     if not report.breaks:
         return Verdict(False, say(language,
             f"the copy in {package} no longer breaks (was it edited?); plant a fresh one: just phase-25-check 3 seed=1",
-            f"la copia de {package} ya no falla (¿la has editado?); siembra otra: just phase-25-check 3 seed=1 lang=es"))
+            f"la copia de {package} ya no falla (¿la has editado?); "
+            f"siembra otra: just phase-25-check 3 seed=1 lang=es"))
     culprits = {site(event.site): b for b in report.breaks for event in b.bumped_by}
     savers = {site(b.source) for b in report.breaks if b.source}
     where = f"{package / name}:{line}"
@@ -170,7 +178,8 @@ def check_planted(workspace: Path, language: str, options: dict[str, str]) -> Ve
     if (name, line) in savers:
         return Verdict(False, say(language,
             f"{where} saves the tensor (anomaly mode points there); which later line changes it in place?",
-            f"{where} guarda el tensor (ahí apunta la detección de anomalías); ¿qué línea posterior lo modifica in situ?"))
+            f"{where} guarda el tensor (ahí apunta la detección de anomalías); "
+            f"¿qué línea posterior lo modifica in situ?"))
     if name in {file for file, _ in culprits}:
         return Verdict(False, say(language, f"right file, but not line {line}",
                                   f"el archivo es ese, pero no la línea {line}"))

@@ -86,7 +86,8 @@ def read_predictions(path: Path) -> dict[str, str | None]:
         where = f" at line {mark.line + 1}" if mark else ""
         raise ExerciseInputError(f"{path} is not valid YAML{where}; delete it to get a fresh one") from None
     if not isinstance(content, dict):
-        raise ExerciseInputError(f"{path} should map each variant to loud, safe or silent; delete it to get a fresh one")
+        raise ExerciseInputError(f"{path} should map each variant to loud, safe or silent; "
+                                 "delete it to get a fresh one")
     missing = [name for name in WHY if name not in content]
     unknown = [str(name) for name in content if name not in WHY]
     if missing or unknown:

@@ -40,10 +40,16 @@ out_dir, and enough memory; it imports the core's data, so it is imported by nam
 """
 
 from minigpt.runs.claim import fresh_dir, prepare_dir, publish, writable_dir_problem
-from minigpt.runs.layout import (CONFIG, CURVES, GRADS, METRICS, RECORD_FILES, STATUSES, SUMMARY, WEIGHTS,
-                                 RunError)
-from minigpt.runs.reader import (read_grads, read_metrics, read_summary, resolve_run, run_status,
-                                 saved_grad_steps, status_line)
+from minigpt.runs.layout import CONFIG, CURVES, GRADS, METRICS, RECORD_FILES, STATUSES, SUMMARY, WEIGHTS, RunError
+from minigpt.runs.reader import (
+                                 read_grads,
+                                 read_metrics,
+                                 read_summary,
+                                 resolve_run,
+                                 run_status,
+                                 saved_grad_steps,
+                                 status_line,
+)
 from minigpt.runs.strict_json import dumps, finite_json, strict_loads, write_json
 from minigpt.runs.writer import RunDir, writer_identity
 

@@ -139,7 +139,8 @@ def read_metrics(run_path: Path) -> list[dict]:
         for key in METRIC_NUMBERS:
             value = record.get(key)
             if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
-                raise RunError(f"'{path}' line {number} has {key} = {json.dumps(value)[:40]}; allowed: a number or null")
+                raise RunError(f"'{path}' line {number} has {key} = {json.dumps(value)[:40]}; "
+                               "allowed: a number or null")
         records.append(record)
     return records
 

@@ -27,8 +27,19 @@ from safetensors import safe_open
 
 from minigpt.lab.compare.parameters import block_of, model_order
 from minigpt.lab.compare.rounding import ROUNDING_ULPS, rounding_bound
-from minigpt.runs import (CONFIG, WEIGHTS, RunError, fresh_dir, read_grads, read_metrics, read_summary,
-                          resolve_run, run_status, saved_grad_steps, status_line)
+from minigpt.runs import (
+    CONFIG,
+    WEIGHTS,
+    RunError,
+    fresh_dir,
+    read_grads,
+    read_metrics,
+    read_summary,
+    resolve_run,
+    run_status,
+    saved_grad_steps,
+    status_line,
+)
 
 VERDICTS = ("identical", "rounding", "differs", "missing")  # from best to worst
 AGREE = {"identical", "rounding"}
@@ -43,7 +54,8 @@ class NoGradientsAfterCrash(NotComparable):
 
     def __init__(self, run: "Run", other: "Run"):
         saved = f"steps {run.grad_steps}" if run.grad_steps else "none"
-        super().__init__(f"run '{run.name}' {run.status_line}, before saving gradients at any step '{other.name}' saved "
+        super().__init__(f"run '{run.name}' {run.status_line}, "
+                         f"before saving gradients at any step '{other.name}' saved "
                          f"(it saved: {saved})")
         self.run = run
 
@@ -182,8 +194,8 @@ def read_config(run_path: Path) -> dict:
     for key, value in [("seed", config["seed"]), ("data.block_size", config["data"].get("block_size")),
                        ("train.batch_size", config["train"].get("batch_size"))]:
         if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "seed" else 1):
-            raise RunError(f"'{path}' has {key}: {value!r}; allowed: a {'non-negative' if key == 'seed' else 'positive'} "
-                           "integer")
+            sign = "non-negative" if key == "seed" else "positive"
+            raise RunError(f"'{path}' has {key}: {value!r}; allowed: a {sign} integer")
     return config
 
 

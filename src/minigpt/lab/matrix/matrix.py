@@ -27,7 +27,6 @@ from minigpt.feed_forward import FeedForward
 from minigpt.lab.compare import rounding_bound
 from minigpt.model import GPT, build_model
 
-
 # ---- the swapped modules: each has an out-of-place twin chosen by `inplace` ----
 
 class GainBlock(Block):
@@ -39,7 +38,9 @@ class GainBlock(Block):
         self.gain_inplace = inplace
 
     def scaled(self, x):
-        return x.mul_(self.gain) if self.gain_inplace else x * self.gain  # lint: allow[inplace] matrix variant, on purpose
+        if self.gain_inplace:
+            return x.mul_(self.gain)  # lint: allow[inplace] matrix variant, on purpose
+        return x * self.gain
 
     def forward(self, h):
         h = h + self.attn(self.scaled(self.ln1(h)))
@@ -190,7 +191,8 @@ VARIANTS = [
             softmax_patch(exp_softmax)),
     Variant("exp_ then /= in a hand-written softmax", "shifted.exp_(); shifted /= shifted.sum(-1, keepdim=True)",
             softmax_patch(exp_div_softmax)),
-    Variant("masked_fill_ on attention scores", "scores.masked_fill_(future, -inf)", softmax_patch(masked_fill_softmax)),
+    Variant("masked_fill_ on attention scores", "scores.masked_fill_(future, -inf)",
+            softmax_patch(masked_fill_softmax)),
     Variant("residual through .data", "h.data.add_(self.attn(self.ln1(h)))", residual_via_data),
     Variant("unchecked LayerNorm", "ctx.x = x instead of ctx.save_for_backward(x); h.add_(...)", unchecked_layer_norm),
     Variant("residual add_ under save_on_cpu", "with torch.autograd.graph.save_on_cpu(): ...",
