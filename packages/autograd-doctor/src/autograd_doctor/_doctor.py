@@ -260,7 +260,9 @@ def diagnose_forward(forward: Callable[[], torch.Tensor],
     with paused_gc():
         with tracer:
             loss = forward()
-        return diagnose(loss, tracer.events, parameter_names, tracer.sites)
+        check_loss(loss)
+        names_by_id = {id(p): name for name, p in (parameter_names or {}).items()}
+        return diagnose_roots([loss.grad_fn], Diagnosis(tracer.events, tracer.sites, names_by_id, logs=[tracer.log]))
 
 
 @contextlib.contextmanager

@@ -103,7 +103,7 @@ class ExplainTracer(InplaceTracer):
         return explanation(diagnose_roots(roots, diagnosis), str(error), parameter_names)
 
 
-def first_project_frame() -> tuple[str, int] | list[str]:
+def first_project_frame() -> tuple[str, int] | list[tuple[str, int]]:
     """The user's innermost frame, as (file, line) formatted only if asked: what explain() keeps of where each node
     was made, on every call that makes one."""
     frame: FrameType | None = sys._getframe(2)

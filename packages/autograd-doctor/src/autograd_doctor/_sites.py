@@ -43,12 +43,13 @@ def frame_site(frame: FrameType) -> str:
     return site_text(frame.f_code.co_filename, frame.f_lineno)
 
 
-def site_text(filename: str, line: int) -> str:
-    """A file and line as the user knows them: relative to the working directory, or a notebook cell."""
+def site_text(filename: str, line: int, cwd: str | None = None) -> str:
+    """A file and line as the user knows them: relative to the working directory (`cwd`, read when not given),
+    or a notebook cell."""
     cell = notebook_cell(filename)
     if cell is not None:
         return f"{cell}, line {line}"
-    return f"{relative(filename)}:{line}"
+    return f"{relative_to(filename, os.getcwd() if cwd is None else cwd)}:{line}"
 
 
 def notebook_cell(filename: str) -> str | None:

@@ -10,6 +10,7 @@ share or are the memory a node saved. Events are indexed by storage, so a join c
 
 import bisect
 import contextlib
+import os
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -49,11 +50,11 @@ class CreationSites:
     def __init__(self, keep: int | None = None):
         self.starts: list[int] = []  # first sequence number of each call that created nodes
         self.ends: list[int] = []  # one past its last
-        self.stacks: list[list[str] | tuple[str, int]] = []  # its project frames, outermost first; or (file, line)
+        self.stacks: list[list[tuple[str, int]] | tuple[str, int]] = []  # (file, line) of its project frames
         self.modules: list[weakref.ref[torch.nn.Module] | None] = []  # the module running then
         self.keep = keep
 
-    def add(self, start: int, end: int, stack: list[str] | tuple[str, int],
+    def add(self, start: int, end: int, stack: list[tuple[str, int]] | tuple[str, int],
             module: weakref.ref[torch.nn.Module] | None = None) -> None:
         self.starts.append(start)
         self.ends.append(end)
@@ -72,8 +73,8 @@ class CreationSites:
         k = self.index_of(node_nr)
         if k is None:
             return []
-        stack = self.stacks[k]
-        return [site_text(*stack)] if isinstance(stack, tuple) else stack  # explain() keeps (file, line) raw
+        stack, cwd = self.stacks[k], os.getcwd()
+        return [site_text(*stack, cwd)] if isinstance(stack, tuple) else [site_text(*site, cwd) for site in stack]
 
     def module_of(self, node_nr: int) -> torch.nn.Module | None:
         """The module that was running when node number `node_nr` was created, if still alive."""
@@ -91,7 +92,7 @@ class InplaceTracer(TorchFunctionMode):
     def __init__(self, sites: bool = False, log: EventLog | None = None):
         super().__init__()
         # What a node's creation site keeps: the innermost user frames (explain(): the one frame, unformatted).
-        self.stack_of_call: Callable[[], list[str] | tuple[str, int]] = project_stack
+        self.stack_of_call: Callable[[], list[tuple[str, int]] | tuple[str, int]] = project_stack
         self.log = EventLog() if log is None else log  # for joins: by storage
         self.events: list[InplaceEvent] = []  # with a log of its own: every event, in the order they ran
         self.keep_list = log is None
@@ -124,6 +125,15 @@ class InplaceTracer(TorchFunctionMode):
 
     intercepted: frozenset[Callable[..., Any]] = frozenset()  # calls a subclass handles itself (backward)
 
+    def alive_check(self, tensor: torch.Tensor) -> Callable[[], bool]:
+        """Whether the event's storage still exists. A tracer with a log of its own lives for one diagnosis: it holds
+        the storage, so its address cannot be reused meanwhile (cheaper than a weak reference per event); a shared
+        log holds it weakly (see _events)."""
+        if not self.keep_list:
+            return liveness(tensor)
+        storage = tensor.untyped_storage()
+        return lambda: storage is not None
+
     def intercept(self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         """Run one of the `intercepted` calls; a subclass that intercepts some says how."""
         return func(*args, **kwargs)
@@ -140,7 +150,7 @@ class InplaceTracer(TorchFunctionMode):
             in_graph=torch.is_grad_enabled() and not via_data and tensor.grad_fn is not None,
             via_data=via_data, newest_node_nr=newest_node_nr, nodes_end=next_sequence_nr(), called_from=called_from,
             module_ref=weakref.ref(module) if module is not None else None,
-            during_backward=STATE.backward_site, key=key, alive=liveness(tensor) if key else lambda: False)
+            during_backward=STATE.backward_site, key=key, alive=self.alive_check(tensor) if key else never)
         self.log.add(event)
         if self.keep_list:
             self.events.append(event)
@@ -153,6 +163,10 @@ def trace_inplace() -> Iterator[list[InplaceEvent]]:
     tracer = InplaceTracer()
     with tracer:
         yield tracer.events
+
+
+def never() -> bool:
+    return False
 
 
 def versions_of(args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[tuple[torch.Tensor, int]]:
@@ -198,13 +212,15 @@ def op_name(func: Callable[..., Any], kwargs: Mapping[str, Any]) -> str:
     return name
 
 
-def project_stack() -> list[str]:
-    """The innermost STACK_DEPTH frames that are ours (not torch, stdlib, site-packages), outermost first."""
-    frames: list[str] = []
+def project_stack() -> list[tuple[str, int]]:
+    """The innermost STACK_DEPTH frames that are ours (not torch, stdlib, site-packages), outermost first, as
+    (file, line): formatted only when a report asks (CreationSites.stack_of)."""
+    frames: list[tuple[str, int]] = []
     frame: FrameType | None = sys._getframe(1)
     while frame is not None and len(frames) < STACK_DEPTH:
-        if is_ours(frame.f_code.co_filename):
-            site = frame_site(frame)
+        code = frame.f_code
+        if is_ours(code.co_filename):
+            site = (code.co_filename, frame.f_lineno)
             if not frames or frames[-1] != site:  # a generator expression repeats its line's frame
                 frames.append(site)
         frame = frame.f_back
