@@ -23,7 +23,7 @@ from torch.overrides import TorchFunctionMode
 
 from autograd_doctor._events import EventLog, InplaceEvent, liveness, storage_key
 from autograd_doctor._modules import WATCH
-from autograd_doctor._sites import call_sites, frame_site, is_ours, site_text
+from autograd_doctor._sites import call_sites, is_ours, site_text
 from autograd_doctor._torch_internals import next_sequence_nr, version
 
 DATA_GETTER = torch.Tensor.data.__get__  # type: ignore[attr-defined]  # reading `.data` reaches the mode as this
