@@ -39,5 +39,4 @@ class CausalSelfAttention(nn.Module):
             scores = scores.masked_fill(self.future[:T, :T], float("-inf"))  # no looking ahead
             weights = torch.softmax(scores, dim=-1)  # (B, H, T, T); each row sums to 1
             out = weights @ v  # (B, H, T, D)
-        projected: torch.Tensor = self.proj(out.transpose(1, 2).reshape(B, T, C))  # (B, T, C)
-        return projected
+        return self.proj(out.transpose(1, 2).reshape(B, T, C))  # (B, T, C)

@@ -14,5 +14,4 @@ class FeedForward(nn.Module):
         self.down = nn.Linear(4 * n_embd, n_embd)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.down(F.gelu(self.up(x)))  # (B, T, C)
-        return out
+        return self.down(F.gelu(self.up(x)))  # (B, T, C)
