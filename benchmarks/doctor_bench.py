@@ -10,6 +10,7 @@ import time
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from autograd_doctor import diagnose_forward, explain
 from minigpt.cli.common import load_config
@@ -104,6 +105,13 @@ def hugging_face_steps() -> list[tuple]:
     return steps
 
 
+class PassThrough(TorchFunctionMode):
+    """A function mode that only calls through: what any tracer of this kind costs before doing anything."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
+
+
 def explain_and_anomaly(name: str, step, detail: str, rounds: int = 7, steps: int = 10) -> list[dict]:
     """A whole training step under explain(), and under anomaly mode, over a plain one: the three alternate step by
     step within each round, so a busy moment hits all alike; each figure is the median round's ratio."""
@@ -115,15 +123,21 @@ def explain_and_anomaly(name: str, step, detail: str, rounds: int = 7, steps: in
         with torch.autograd.detect_anomaly(check_nan=False):
             step()
 
-    def one_round() -> tuple[float, float, float]:
-        times = [(seconds(step), seconds(explained), seconds(anomaly)) for _ in range(steps)]
-        return tuple(sum(t[i] for t in times) for i in range(3))
+    def under_an_empty_mode():  # the floor of any TorchFunctionMode: one Python call per torch call, nothing else
+        with PassThrough():
+            step()
+
+    def one_round() -> tuple[float, ...]:
+        times = [(seconds(step), seconds(explained), seconds(anomaly), seconds(under_an_empty_mode))
+                 for _ in range(steps)]
+        return tuple(sum(t[i] for t in times) for i in range(4))
 
     one_round()  # warm-up
     times = [one_round() for _ in range(rounds)]
     plain_ms = statistics.median(t[0] for t in times) / steps * 1e3
     figures = []
-    for k, (label, target) in enumerate((("explain()", EXPLAIN_TARGET), ("anomaly mode", None)), start=1):
+    for k, (label, target) in enumerate((("explain()", EXPLAIN_TARGET), ("anomaly mode", None),
+                                         ("a TorchFunctionMode that does nothing (the floor)", None)), start=1):
         ratios = sorted(t[k] / t[0] for t in times)
         figures.append({"name": f"training step under {label} / plain step ({name})",
                         "value": round(statistics.median(ratios), 2), "unit": "x", "target": target,
