@@ -5,22 +5,13 @@ import time
 
 import pytest
 import torch
+from shared_cases import mutation_through_detach
 from source_lines import site_of
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from autograd_doctor._doctor import CHECKPOINT_REASON, COMPILED_REASON, UNTRACED, diagnose, diagnose_forward
 from autograd_doctor._tracer import trace_inplace
-
-
-def mutation_through_detach():
-    ln, lin = nn.LayerNorm(16), nn.Linear(16, 16)
-    h = torch.randn(8, 16, requires_grad=True) * 1.0
-    z = ln(h)  # LayerNorm saves h
-    g = lin(torch.randn(8, 16))
-    g.relu_()  # harmless, same shape, same version range
-    h.detach().mul_(2)  # the real mutation: detach() shares h's version counter
-    return z.sum() + g.sum()
 
 
 def index_mutated_after_embedding():

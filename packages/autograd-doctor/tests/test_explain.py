@@ -6,20 +6,11 @@ import traceback
 
 import pytest
 import torch
+from shared_cases import mutation_through_detach
 from source_lines import site_of
 from torch import nn
 
 import autograd_doctor
-
-
-def detach_mutation():
-    ln, lin = nn.LayerNorm(16), nn.Linear(16, 16)
-    h = torch.randn(8, 16, requires_grad=True) * 1.0
-    z = ln(h)  # LayerNorm saves h
-    g = lin(torch.randn(8, 16))
-    g.relu_()  # harmless, same shape, same version range
-    h.detach().mul_(2)  # the real mutation: detach() shares h's version counter
-    return z.sum() + g.sum()
 
 
 def raised(forward, context) -> RuntimeError:
@@ -31,18 +22,18 @@ def raised(forward, context) -> RuntimeError:
 
 
 def test_the_error_is_pytorchs_own_object_and_message_with_the_doctor_in_a_note():
-    plain = raised(detach_mutation, contextlib.nullcontext())
-    explained = raised(detach_mutation, autograd_doctor.explain())
+    plain = raised(mutation_through_detach, contextlib.nullcontext())
+    explained = raised(mutation_through_detach, autograd_doctor.explain())
     assert type(explained) is type(plain) and str(explained) == str(plain)
     notes = autograd_doctor.doctor_notes(explained)
     assert notes is not None and notes in explained.__notes__
-    assert site_of(detach_mutation, ".mul_(2)") in notes and "relu_" not in notes
+    assert site_of(mutation_through_detach, ".mul_(2)") in notes and "relu_" not in notes
     assert notes in "".join(traceback.format_exception(explained))  # every traceback printer shows notes
 
 
 def test_no_frame_of_the_doctor_is_in_the_traceback():
     def frames(context) -> list[str]:
-        error = raised(detach_mutation, context)
+        error = raised(mutation_through_detach, context)
         return [frame.filename for frame in traceback.extract_tb(error.__traceback__)]
 
     explained = frames(autograd_doctor.explain())
@@ -99,11 +90,11 @@ def test_every_save_that_fails_with_the_same_message_is_printed():
 
 def test_a_forward_under_one_explain_and_its_backward_under_another_are_still_joined():
     with autograd_doctor.explain():
-        loss = detach_mutation()
+        loss = mutation_through_detach()
     with pytest.raises(RuntimeError) as error:
         with autograd_doctor.explain():
             loss.backward()
-    assert site_of(detach_mutation, ".mul_(2)") in autograd_doctor.doctor_notes(error.value)
+    assert site_of(mutation_through_detach, ".mul_(2)") in autograd_doctor.doctor_notes(error.value)
 
 
 def test_a_mutation_inside_an_earlier_retained_backward_is_named_as_such():
