@@ -1,6 +1,8 @@
 """The doctor at its edges: culprits it cannot see, tensors that are not plain, losses that are not losses,
 checkpoint, torch.compile and size."""
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -115,9 +117,24 @@ def best_seconds(work, repeats: int = 3) -> float:
     return min(times)
 
 
+@pytest.mark.slow  # a timing ratio: kept out of the fast tier
 def test_the_doctor_grows_linearly_with_the_graph():
     small, large = (best_seconds(lambda n=n: diagnose_forward(lambda: chain_of_sin(n))) for n in (500, 4000))
     assert large / small < 8 * 2  # 8x the nodes; a scan per slot would be 64x
+
+
+def test_a_report_on_a_100k_node_chain_is_freed_without_crashing():
+    # A report holds the graph and frees it root first. Anything that left the report in a reference cycle (a
+    # node's lazy field closing over the node list did) hands it to the cyclic collector, which frees the chain
+    # in no order: the release then recurses down it on the C stack and the process dies. So: a process of its own.
+    script = ("import gc, torch\nfrom autograd_doctor import diagnose_forward\n"
+              "def loss():\n    h = torch.randn(4, requires_grad=True) * 1.0\n"
+              "    for _ in range(100_000):\n        h = h.sin()\n    return h.sum()\n"
+              "report = diagnose_forward(loss)\nprint(report.verdict, len(report.nodes))\n"
+              "del report\ngc.collect()\nprint('freed')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    verdict, nodes, freed = done.stdout.split() if done.returncode == 0 else ("crashed", 0, done.returncode)
+    assert (verdict, int(nodes) > 100_000, freed) == ("intact", True, "freed"), done.stderr
 
 
 @pytest.mark.slow

@@ -57,18 +57,35 @@ class SavedSlot:
 
 @dataclass
 class NodeReport:
-    """One backward node: its saved slots, its other saved values, where it was created."""
+    """One backward node: its saved slots, its other saved values, where it was created. What only a report
+    reads (the creation stack, the module, the saved values) is worked out when first read: a walk over 100k
+    nodes reads it for the few that broke."""
 
     index: int
     name: str  # "NativeLayerNormBackward0"
     slots: list[SavedSlot]
-    values: dict[str, Any]  # saved non-tensors: sizes, dims, alpha
     next_indices: list[int]
-    stack: list[str]  # project frames of the forward that created it (anomaly mode), outermost first
     unverifiable_reason: str | None = None
     leaf_name: str | None = None  # AccumulateGrad: the parameter it accumulates into
-    module: str | None = None  # the module whose parameters feed it directly: "blocks.0.ln2"
     fn: torch.autograd.graph.Node | None = field(default=None, repr=False, compare=False)
+    finder: "Callable[[NodeReport], str | None] | None" = field(default=None, repr=False, compare=False)
+    sites: CreationSites | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def stack(self) -> list[str]:
+        """Project frames of the forward that created it (the tracer's sites, else anomaly mode), outermost first."""
+        return creation_stack(self.fn, self.sites) if self.fn is not None else []
+
+    @functools.cached_property
+    def module(self) -> str | None:
+        """The module running when it was made; diagnose_roots sets the one whose parameters feed it directly
+        ("blocks.0.ln2") where there is one."""
+        return self.finder(self) if self.finder is not None else None
+
+    @functools.cached_property
+    def values(self) -> dict[str, Any]:
+        """Saved non-tensors: sizes, dims, alpha."""
+        return internals.saved_values(self.fn) if self.fn is not None else {}
 
     @property
     def source(self) -> str | None:
@@ -230,10 +247,14 @@ def diagnose_roots(roots: list[Node | None], diagnosis: Diagnosis) -> DoctorRepo
     """The report on every node reachable from `roots` (grad_fns; None entries are skipped)."""
     order = reachable_nodes(roots)
     index = {fn: i for i, fn in enumerate(order)}
-    nodes = [inspect_node(i, fn, index, diagnosis) for i, fn in enumerate(order)]
+    # no closure over `nodes` here: a cycle would leave the graph to the cyclic collector, which frees a deep
+    # chain in no order (see graph_root_last)
+    running = functools.partial(running_module, diagnosis=diagnosis)
+    nodes = [inspect_node(i, fn, index, diagnosis, running) for i, fn in enumerate(order)]
     for node in nodes:
         leaves = [leaf for i in node.next_indices if (leaf := nodes[i].leaf_name)]
-        node.module = leaves[0].rpartition(".")[0] if leaves else running_module(node, diagnosis)
+        if leaves:
+            node.module = leaves[0].rpartition(".")[0]
     # the engine's order among ready nodes
     newest_first = sorted(nodes, key=lambda n: -internals.sequence_nr(cast(Node, n.fn)))
     breaks = [Break(n.name, n.index, s.name, s.shape, s.saved_version, s.found_version,  # type: ignore[arg-type]
@@ -293,7 +314,8 @@ def reachable_nodes(roots: list[Node | None]) -> list[Node]:
     return order
 
 
-def inspect_node(i: int, fn: Node, index: dict[Node, int], diagnosis: Diagnosis) -> NodeReport:
+def inspect_node(i: int, fn: Node, index: dict[Node, int], diagnosis: Diagnosis,
+                 module_of: Callable[[NodeReport], str | None] | None = None) -> NodeReport:
     """Read one node's saved slots through PyTorch's own check, and where it was created."""
     checked: list[SavedSlot | None] = []
     for name, raw in internals.raw_saved(fn, diagnosis.skip_freed):
@@ -303,16 +325,18 @@ def inspect_node(i: int, fn: Node, index: dict[Node, int], diagnosis: Diagnosis)
         elif raw is not None:
             checked.append(check_slot(name, raw, functools.partial(internals.unpack_slot, fn, name), diagnosis))
     slots = [s for s in checked if s is not None]
-    if internals.is_copy_slices(fn):
+    kind = internals.node_kind(fn)
+    if kind == "copy_slices":
         slots.append(copy_slices_slot(fn, diagnosis))
-    elif internals.is_compiled_region(fn):
+    elif kind == "compiled":
         slots = compiled_region_slots(fn, slots, diagnosis)
-    elif internals.is_custom_function(fn):
+    elif kind == "custom":
         slots += ctx_attribute_slots(fn, diagnosis)
     variable = internals.accumulated_variable(fn)
-    return NodeReport(i, fn.name(), slots, internals.saved_values(fn), [index[n] for n in internals.next_nodes(fn)],
-                      creation_stack(fn, diagnosis.sites), unverifiable_reason(slots),
-                      diagnosis.names_by_id.get(id(variable)) if variable is not None else None, fn=fn)
+    return NodeReport(i, fn.name(), slots, [index[n] for n in internals.next_nodes(fn)],
+                      unverifiable_reason(slots) if slots else None,
+                      diagnosis.names_by_id.get(id(variable)) if variable is not None else None, fn=fn,
+                      finder=module_of, sites=diagnosis.sites)
 
 
 def creation_stack(fn: Node, sites: CreationSites | None) -> list[str]:

@@ -131,16 +131,22 @@ def is_reentrant_checkpoint(node: Node) -> bool:
     return cls is not None and cls.__module__ == "torch.utils.checkpoint" and cls.__name__ == "CheckpointFunction"
 
 
-def is_copy_slices(node: Node) -> bool:
-    """An in-place op on a view: CopySlices keeps the op's own backward node as a C++ member (`fn`, in
-    torch/csrc/autograd/functions/tensor.h) with no Python binding, so that node's saves cannot be read."""
-    return node.name().endswith("CopySlices")  # "torch::autograd::CopySlices"
+def node_kind(node: Node) -> str:
+    """What the doctor must do beyond the saved slots: "copy_slices", "compiled", "custom" or "plain"."""
+    return _kind_of_class(type(node))
 
 
-def is_compiled_region(node: Node) -> bool:
-    """A torch.compile (AOTAutograd) region: one node named CompiledFunctionBackward stands for its whole
-    backward graph, and its saves are the compiled graph's, some kept outside the check."""
-    return node.name() == "CompiledFunctionBackward"
+@functools.cache  # one answer per node class: the walk asks once per node, up to 100k times
+def _kind_of_class(node_class: type) -> str:
+    if node_class.__name__ == "CopySlices":
+        # An in-place op on a view: CopySlices keeps the op's own backward node as a C++ member (`fn`, in
+        # torch/csrc/autograd/functions/tensor.h) with no Python binding, so that node's saves cannot be read.
+        return "copy_slices"
+    if node_class.__name__ == "CompiledFunctionBackward":
+        # A torch.compile (AOTAutograd) region: one node stands for its whole backward graph, and its saves
+        # are the compiled graph's, some kept outside the check.
+        return "compiled"
+    return "custom" if issubclass(node_class, BackwardCFunction) else "plain"
 
 
 def unchecked_compiled_saves(node: Node) -> list[torch.Tensor]:
