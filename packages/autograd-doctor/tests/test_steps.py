@@ -148,3 +148,78 @@ def test_a_fused_step_under_the_watch_bumps_exactly_the_parameters_it_changed():
     before = (stepped._version, skipped._version)
     torch.optim.AdamW([stepped, skipped], lr=0.1, fused=True).step()
     assert (stepped._version, skipped._version) == (before[0] + 1, before[1])
+
+
+class RecordingSGD(torch.optim.SGD):
+    """SGD that notes which function mode its step ran under."""
+
+    modes_seen: list = []
+
+    def step(self, closure=None):
+        RecordingSGD.modes_seen.append(torch._C._len_torch_function_stack())
+        return super().step(closure)
+
+
+def test_inside_explain_a_step_runs_outside_the_tracer_and_tracing_resumes_after_it():
+    # the step's own kernels cost a Python call each under a function mode and break nothing it does not record
+    net = nn.Linear(4, 4)
+    opt = RecordingSGD(net.parameters(), lr=0.1)
+    RecordingSGD.modes_seen.clear()
+    depth = torch._C._len_torch_function_stack()
+    with autograd_doctor.explain() as tracer:
+        net(torch.randn(2, 4)).sum().backward()
+        opt.step()
+        h = net(torch.randn(2, 4)).sigmoid()
+        h.mul_(2)
+    assert RecordingSGD.modes_seen == [depth]  # the doctor's mode was off the stack during the step
+    assert [e.op for e in tracer.log.on_storage(h)] == ["mul_"]  # and back on after it
+    assert any(e.step is not None for e in autograd_doctor._steps.STEPS.log.events_on_key(
+        autograd_doctor._events.storage_key(net.weight)))  # the step itself is recorded
+
+
+def test_a_step_with_a_closure_stays_traced():
+    # LBFGS-style: the closure runs a forward and a backward inside step(), where an in-place bug is the user's
+    net = nn.Linear(4, 1)
+    opt = RecordingSGD(net.parameters(), lr=0.1)
+    RecordingSGD.modes_seen.clear()
+
+    def closure():
+        opt.zero_grad()
+        y = net(torch.randn(3, 4)).sigmoid()
+        y.mul_(2)
+        y.sum().backward()
+        return y.sum()
+
+    with pytest.raises(RuntimeError) as error, autograd_doctor.explain():
+        opt.step(closure)
+    assert RecordingSGD.modes_seen == [torch._C._len_torch_function_stack() + 1]
+    assert f"mul_ (v0->v1) at {site_of(closure, 'y.mul_(2)')}" in autograd_doctor.doctor_notes(error.value)
+
+
+@pytest.mark.parametrize("then_call_a_module", [True, False])
+def test_a_step_that_raises_inside_explain_leaves_the_tracer_on(then_call_a_module):
+    class FailingSGD(torch.optim.SGD):
+        def step(self, closure=None):
+            raise ValueError("a step that fails")
+
+    net = nn.Linear(4, 4)
+    opt = FailingSGD(net.parameters(), lr=0.1)
+    depth = torch._C._len_torch_function_stack()
+
+    def loop():
+        with autograd_doctor.explain():
+            with contextlib.suppress(ValueError):
+                opt.step()  # its post-hook never runs
+            x = net(torch.randn(2, 4)) if then_call_a_module else torch.randn(2, 4, requires_grad=True) * 1.0
+            y = x.sigmoid()
+            y.mul_(2)
+            y.sum().backward()
+
+    with pytest.raises(RuntimeError) as error:
+        loop()
+    assert torch._C._len_torch_function_stack() == depth  # explain() left the stack as it found it
+    notes = autograd_doctor.doctor_notes(error.value)
+    if then_call_a_module:  # the next root module call put the tracer back
+        assert f"mul_ (v0->v1) at {site_of(loop, 'y.mul_(2)')}" in notes
+    else:  # the limit, as _steps says: no module call, no step, so the tracer is off until the block ends
+        assert notes is None and "modified by an inplace operation" in str(error.value)

@@ -193,6 +193,7 @@ class explain:  # noqa: N801 - used as a function: `with autograd_doctor.explain
     def __enter__(self) -> ExplainTracer:
         self.tracer = ExplainTracer()
         watch_optimizer_steps()
+        STEPS.resume()  # a step that raised in an earlier block: its mode goes back below this one
         STATE.in_step = 0
         WATCH.start()
         try:
@@ -205,6 +206,7 @@ class explain:  # noqa: N801 - used as a function: `with autograd_doctor.explain
     def __exit__(self, kind: type | None, error: BaseException | None,
                  traceback: TracebackType | None) -> Literal[False]:
         try:
+            STEPS.resume()  # a step that raised inside the block left the tracer off the mode stack
             self.tracer.__exit__(kind, error, traceback)  # type: ignore[no-untyped-call]
         finally:
             WATCH.stop()

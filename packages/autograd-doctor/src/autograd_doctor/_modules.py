@@ -9,6 +9,7 @@ holds it in the calling frame (`critic1(obs)`, `self.critic1(obs)`), else its cl
 
 import sys
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from torch import nn
@@ -29,6 +30,7 @@ class ModuleWatch:
         self.built_at: weakref.WeakKeyDictionary[nn.Module, str] = weakref.WeakKeyDictionary()
         self.handles: list[RemovableHandle] = []
         self.users = 0
+        self.on_root_call: Callable[[], None] | None = None  # set while an optimizer step that raised left work undone
 
     def start(self) -> None:
         """Install the hooks (nested starts share them)."""
@@ -49,6 +51,8 @@ class ModuleWatch:
 
     def before_forward(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         if not self.running:
+            if self.on_root_call is not None:
+                self.on_root_call()
             if id(module) not in self.roots or self.roots[id(module)][0]() is not module:
                 self.roots[id(module)] = (weakref.ref(module), self.root_name(module))
             self.calls += 1

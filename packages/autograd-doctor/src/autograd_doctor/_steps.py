@@ -11,6 +11,12 @@ Fused steps (`fused=True` Adam, AdamW, SGD) write the parameters without bumping
 value with no error. While the watch is on, the post-hook bumps those versions itself
 (`torch.autograd.graph.increment_version`), as the for-loop and foreach steps do: PyTorch then raises its own
 error where it would compute silently wrong gradients.
+
+Inside explain(), a step with no closure runs outside the doctor's function mode (popped in the pre-hook, pushed
+back in the post-hook): its many small kernels each cost a Python call (half a training step's torch calls in a
+for-loop Adam) and, under no_grad, can break no saved tensor the step does not record itself. A step that raises
+never runs its post-hook; the mode comes back at the next step, the next call of a root module, or the end of
+explain(), whichever is first.
 """
 
 import sys
@@ -24,7 +30,9 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from torch.utils.hooks import RemovableHandle
 
+import autograd_doctor._torch_internals as internals
 from autograd_doctor._events import InplaceEvent, OptimizerStep, next_order, storage_key
+from autograd_doctor._modules import WATCH
 from autograd_doctor._sites import call_sites, user_frame
 from autograd_doctor._tracer import STATE
 
@@ -82,6 +90,7 @@ class StepWatch:
         self.names: weakref.WeakKeyDictionary[torch.optim.Optimizer, str | None] = weakref.WeakKeyDictionary()
         self.handles: list[RemovableHandle] = []
         self.before: dict[int, list[tuple[torch.Tensor, int]]] = {}
+        self.suspended: list[tuple[int, object]] = []  # (id of the optimizer stepping, the mode it stepped out of)
 
     @property
     def on(self) -> bool:
@@ -93,6 +102,12 @@ class StepWatch:
             self.handles = [register_optimizer_step_pre_hook(self.before_step),
                             register_optimizer_step_post_hook(self.after_step)]
 
+    def resume(self) -> None:
+        """Put back every mode a step stepped out of and did not come back to (it raised), innermost last."""
+        WATCH.on_root_call = None
+        while self.suspended:
+            internals.push_function_mode(self.suspended.pop(0)[1])
+
     def stop(self) -> None:
         """Remove the hooks and forget the steps: fused steps leave versions as PyTorch does, until the next
         explain() or watch_optimizer_steps()."""
@@ -102,12 +117,21 @@ class StepWatch:
         self.log.clear()
 
     def before_step(self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.resume()  # a step that raised left its mode off
         STATE.in_step = 1  # not a count: a step that raised never ran its post-hook
         self.before[id(optimizer)] = [(p, p._version) for group in optimizer.param_groups for p in group["params"]
                                       if p.grad is not None]
+        has_closure = len(args) > 1 or kwargs.get("closure") is not None  # LBFGS: a forward and backward inside
+        mode = internals.innermost_function_mode()
+        if not has_closure and getattr(mode, "steps_record_themselves", False):
+            self.suspended.append((id(optimizer), internals.pop_function_mode()))
+            WATCH.on_root_call = self.resume
 
     def after_step(self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         STATE.in_step = 0
+        if self.suspended and self.suspended[-1][0] == id(optimizer):
+            internals.push_function_mode(self.suspended.pop()[1])
+            WATCH.on_root_call = None
         before = self.before.pop(id(optimizer), [])
         fused = any(group.get("fused") for group in optimizer.param_groups)
         if fused:  # fused kernels leave the version counters as they were: bump them as the others do

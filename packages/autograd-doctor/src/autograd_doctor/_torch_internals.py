@@ -182,3 +182,21 @@ def run_backward(tensors: torch.Tensor | Sequence[torch.Tensor],
     grads = _make_grads(tensors, _tensor_or_tensors_to_tuple(grad_tensors, len(tensors)), is_grads_batched=False)
     _engine_run_backward(tensors, grads, create_graph if retain_graph is None else retain_graph, create_graph, inputs,
                          allow_unreachable=True, accumulate_grad=True)
+
+
+def innermost_function_mode() -> object | None:
+    """The TorchFunctionMode on top of this thread's stack, or None. `torch.overrides` reads the stack only through
+    private helpers (`_get_current_function_mode_stack`), which call these."""
+    depth = torch._C._len_torch_function_stack()
+    return torch._C._get_function_stack_at(depth - 1) if depth else None
+
+
+def pop_function_mode() -> object:
+    """Take the innermost TorchFunctionMode off the stack, to step outside it for a region that has no `with` of its
+    own (an optimizer step, between its pre- and post-hooks). The public ways out are `with` blocks only."""
+    return torch._C._pop_torch_function_stack()
+
+
+def push_function_mode(mode: object) -> None:
+    """Put a mode popped by pop_function_mode back on top of the stack."""
+    torch._C._push_on_torch_function_stack(mode)

@@ -34,7 +34,8 @@ STACK_DEPTH = 6  # project frames kept per node: the innermost few say where a n
 class TracerState:
     """What every tracer shares: optimizer steps record their own events (the step's kernels, which run under
     no_grad, are not traced one by one; an LBFGS closure, with grad on, is), and ops run inside a backward are said
-    to be. A step that raised leaves `in_step` set until the next step or explain() starts."""
+    to be. A step that raised leaves `in_step` set until the next step or explain() starts; inside explain() a step
+    with no closure runs outside the mode altogether (see _steps)."""
 
     in_step = 0
     backward_site: str | None = None
