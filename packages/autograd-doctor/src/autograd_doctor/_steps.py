@@ -119,24 +119,29 @@ class StepWatch:
     def before_step(self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.resume()  # a step that raised left its mode off
         STATE.in_step = 1  # not a count: a step that raised never ran its post-hook
-        self.before[id(optimizer)] = [(p, p._version) for group in optimizer.param_groups for p in group["params"]
-                                      if p.grad is not None]
         has_closure = len(args) > 1 or kwargs.get("closure") is not None  # LBFGS: a forward and backward inside
         mode = internals.innermost_function_mode()
-        if not has_closure and getattr(mode, "steps_record_themselves", False):
+        if not has_closure and getattr(mode, "steps_record_themselves", False):  # off first: `p.grad` reaches it
             self.suspended.append((id(optimizer), internals.pop_function_mode()))
             WATCH.on_root_call = self.resume
+        self.before[id(optimizer)] = [(p, p._version) for group in optimizer.param_groups for p in group["params"]
+                                      if p.grad is not None]
 
     def after_step(self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         STATE.in_step = 0
-        if self.suspended and self.suspended[-1][0] == id(optimizer):
-            internals.push_function_mode(self.suspended.pop()[1])
-            WATCH.on_root_call = None
+        try:
+            self.record_step(optimizer, sys._getframe(1))
+        finally:  # the mode back last: the tensor reads above would each have reached it
+            if self.suspended and self.suspended[-1][0] == id(optimizer):
+                internals.push_function_mode(self.suspended.pop()[1])
+                WATCH.on_root_call = None
+
+    def record_step(self, optimizer: torch.optim.Optimizer, frame: FrameType) -> None:
+        """What the step changed, one entry per parameter; a fused step's changes bumped as the others bump them."""
         before = self.before.pop(id(optimizer), [])
         fused = any(group.get("fused") for group in optimizer.param_groups)
         if fused:  # fused kernels leave the version counters as they were: bump them as the others do
             torch.autograd.graph.increment_version([p for p, _ in before])
-        frame = sys._getframe(1)
         site, called_from = call_sites(frame)
         if optimizer not in self.names:  # the user's name for it, looked up once
             self.names[optimizer] = variable_name(optimizer, frame)
