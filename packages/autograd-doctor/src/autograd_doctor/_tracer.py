@@ -27,6 +27,17 @@ from autograd_doctor._sites import call_sites, is_ours, site_text
 from autograd_doctor._torch_internals import next_sequence_nr, version
 
 DATA_GETTER = torch.Tensor.data.__get__  # type: ignore[attr-defined]  # reading `.data` reaches the mode as this
+# Calls that only read a tensor's metadata: they change no version counter and make no node, and a model makes
+# many (shape checks, sizes for a view), so the tracer passes them straight through.
+READS_METADATA: frozenset[Callable[..., Any]] = frozenset({
+    *(getattr(torch.Tensor, name).__get__ for name in (
+        "shape", "dtype", "device", "requires_grad", "grad_fn", "is_leaf", "ndim", "layout", "grad", "is_cuda",
+        "is_sparse", "is_quantized", "is_meta", "is_nested", "output_nr", "_version")),
+    *(getattr(torch.Tensor, name) for name in (
+        "size", "dim", "stride", "numel", "nelement", "element_size", "is_floating_point", "is_complex",
+        "is_contiguous", "storage_offset", "data_ptr", "get_device", "is_inference", "__len__", "item", "tolist",
+        "untyped_storage", "is_set_to")),
+})
 is_compiling = torch.compiler.is_compiling
 STACK_DEPTH = 6  # project frames kept per node: the innermost few say where a node came from
 
@@ -50,37 +61,38 @@ class CreationSites:
 
     def __init__(self, keep: int | None = None):
         self.starts: list[int] = []  # first sequence number of each call that created nodes
-        self.ends: list[int] = []  # one past its last
-        self.stacks: list[list[tuple[str, int]] | tuple[str, int]] = []  # (file, line) of its project frames
-        self.modules: list[weakref.ref[torch.nn.Module] | None] = []  # the module running then
+        # per call: one past its last node, the (file, line) of its project frames, the module running then
+        self.calls: list[tuple[int, list[tuple[str, int]] | tuple[str, int], weakref.ref[torch.nn.Module] | None]] = []
         self.keep = keep
 
     def add(self, start: int, end: int, stack: list[tuple[str, int]] | tuple[str, int],
             module: weakref.ref[torch.nn.Module] | None = None) -> None:
+        """Note a call that created nodes start..end-1 (the tracer's hot path inlines this)."""
         self.starts.append(start)
-        self.ends.append(end)
-        self.stacks.append(stack)
-        self.modules.append(module)
+        self.calls.append((end, stack, module))
         if self.keep is not None and len(self.starts) > 2 * self.keep:
-            for column in (self.starts, self.ends, self.stacks, self.modules):
-                del column[:-self.keep]
+            self.trim()
+
+    def trim(self) -> None:
+        """Keep the newest `keep` calls."""
+        del self.starts[:-self.keep], self.calls[:-self.keep]  # type: ignore[operator]  # only called with keep set
 
     def index_of(self, node_nr: int) -> int | None:
         k = bisect.bisect_right(self.starts, node_nr) - 1
-        return k if k >= 0 and node_nr < self.ends[k] else None
+        return k if k >= 0 and node_nr < self.calls[k][0] else None
 
     def stack_of(self, node_nr: int) -> list[str]:
         """The project frames of the call that created node number `node_nr`; [] when no traced call did."""
         k = self.index_of(node_nr)
         if k is None:
             return []
-        stack, cwd = self.stacks[k], os.getcwd()
+        stack, cwd = self.calls[k][1], os.getcwd()
         return [site_text(*stack, cwd)] if isinstance(stack, tuple) else [site_text(*site, cwd) for site in stack]
 
     def module_of(self, node_nr: int) -> torch.nn.Module | None:
         """The module that was running when node number `node_nr` was created, if still alive."""
         k = self.index_of(node_nr)
-        ref = self.modules[k] if k is not None else None
+        ref = self.calls[k][2] if k is not None else None
         return ref() if ref is not None else None
 
 
@@ -103,10 +115,12 @@ class InplaceTracer(TorchFunctionMode):
     def __torch_function__(self, func: Callable[..., Any], types: tuple[type, ...], args: Sequence[Any] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         # The hot path: every torch call of the traced code runs through here, so it does as little as it can.
-        if func in self.intercepted:
-            return self.intercept(func, args, kwargs or {})
         if kwargs is None:
+            if func in READS_METADATA:
+                return func(*args)
             kwargs = {}
+        if func in self.intercepted:
+            return self.intercept(func, args, kwargs)
         if (self.steps_record_themselves and STATE.in_step and not torch.is_grad_enabled()) or is_compiling():
             return func(*args, **kwargs)  # a step's own writes: the step records itself; dynamo: stay out of its graph
         watched = versions_of(args, kwargs)
@@ -116,7 +130,10 @@ class InplaceTracer(TorchFunctionMode):
         if sites is not None:
             end_nr = next_sequence_nr()
             if end_nr != first_nr:
-                sites.add(first_nr, end_nr, self.stack_of_call(), WATCH.current_ref())
+                sites.starts.append(first_nr)
+                sites.calls.append((end_nr, self.stack_of_call(), WATCH.current_ref()))
+                if sites.keep is not None and len(sites.starts) > 2 * sites.keep:
+                    sites.trim()
         if func == DATA_GETTER and args and args[0].requires_grad:
             self.data_aliases[id(result)] = result
         for tensor, before in watched:
