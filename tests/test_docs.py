@@ -83,15 +83,15 @@ def test_spanish_snippet_block_renders_the_spanish_comments_of_the_one_source_an
 def test_a_bilingual_snippet_renders_each_comment_kind_in_each_language():
     source = ('def f(x):\n    """Doubles x."""\n    # es: Duplica x.\n    # en: the rule\n    # es: la regla\n'
               '    return 2 * x  # en: twice\n    # es: el doble\ny = f(1)  # (B, T)\n')
-    assert docs.in_language(source, "en") == ('def f(x):\n    """Doubles x."""\n    # the rule\n'
+    assert docs.snippet_in_language(source, "en") == ('def f(x):\n    """Doubles x."""\n    # the rule\n'
                                               '    return 2 * x  # twice\ny = f(1)  # (B, T)\n')
-    assert docs.in_language(source, "es") == ('def f(x):\n    """Duplica x."""\n    # la regla\n'
+    assert docs.snippet_in_language(source, "es") == ('def f(x):\n    """Duplica x."""\n    # la regla\n'
                                               '    return 2 * x  # el doble\ny = f(1)  # (B, T)\n')
 
 
 def test_an_english_comment_without_its_spanish_line_is_refused():
     with pytest.raises(ValueError, match="without its '# es:' line"):
-        docs.in_language("x = 1  # en: one\n", "es")
+        docs.snippet_in_language("x = 1  # en: one\n", "es")
 
 
 def test_the_generator_finds_the_repository_by_its_argument_not_by_its_own_location(tmp_path, capsys):

@@ -74,7 +74,7 @@ def test_predictions_made_blank_then_scored_against_the_measured_matrix(capsys, 
     status, out = check(capsys, tmp_path, "2")
     assert status == 1 and "blank predictions" in out
     text = (tmp_path / "predictions.yaml").read_text()
-    for name, (outcome, _, _) in predictions.WHY.items():
+    for name, (outcome, _) in predictions.WHY.items():
         text = text.replace(f"\n{name}:\n", f"\n{name}: {outcome}\n")
     (tmp_path / "predictions.yaml").write_text(text)
     status, out = check(capsys, tmp_path, "2")
@@ -84,7 +84,7 @@ def test_predictions_made_blank_then_scored_against_the_measured_matrix(capsys, 
 def test_each_missed_prediction_is_explained_above_the_verdict(capsys, tmp_path, monkeypatch):
     (tmp_path / "predictions.yaml").write_text("".join(f"{name}: loud\n" for name in predictions.WHY))
     measured = [Row(name, "", outcome, "step-0 gradients", 0.0, "intact", 1e-5)
-                for name, (outcome, _, _) in predictions.WHY.items()]
+                for name, (outcome, _) in predictions.WHY.items()]
     monkeypatch.setattr(predictions, "break_matrix", lambda cfg, variants: measured)
     status, out = check(capsys, tmp_path, "2")
     lines = out.splitlines()

@@ -3,7 +3,8 @@
 import pytest
 
 from minigpt.cli.hint import main
-from minigpt.exercises.hints import CASCADES, HINTS, LANGUAGES, LEVELS, hint
+from minigpt.exercises.hints import CASCADES, HINTS, LEVELS, hint
+from minigpt.language import LANGUAGES
 
 REVEALS = {  # cascade -> level -> what that level adds: level 2 the tool that answers, level 3 the answer
     "loud": {2: "detect_anomaly=true", 3: "h.add_(...)"},

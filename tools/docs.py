@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Callable
 
 from minigpt.lab.compose import compose_config
+from minigpt.language import LANGUAGES, in_language  # "en" is the default: its blocks carry no suffix
 from minigpt.lab.sweep import SUMMARY, SWEEP_DIR, format_stat  # the sweep's own wording of mean ± std
 
 ROOT = THEORY = SNIPPETS = MEASURED_SNIPPETS = DATA = BENCH_FIGURES = CUDA_FIGURES = LINT_PRECISION = \
@@ -68,7 +69,6 @@ def use_repo(root: Path | str) -> None:
 
 BLOCK = re.compile(r"<!-- generated:(?P<name>[\w.-]+) -->\n(?P<body>.*?)<!-- /generated:(?P=name) -->", re.S)
 MATRIX_OVERRIDES = ["model.n_embd=32", "train.batch_size=16", "data.n_train=256", "data.n_eval=64"]
-LANGUAGES = ("en", "es")  # "en" is the default: its blocks carry no suffix
 
 TEXT = {  # the words of the generated tables, per language; code, numbers and PyTorch's messages are never translated
     "en": {
@@ -169,41 +169,43 @@ EN_TRAILING = re.compile(r"^(?P<code>.*?\S)(?P<gap>\s+)# en: (?P<text>.*)$")
 DOCSTRING = re.compile(r'^(?P<indent>\s*)"""(?P<text>.*)"""$')
 
 
-def translated(line: str, spanish: str) -> str:
-    """`line` (a full-line or trailing `# en:` comment, or a one-line docstring) with its words replaced."""
-    if m := EN_FULL.match(line):
-        return f"{m['indent']}# {spanish}"
-    if m := EN_TRAILING.match(line):
-        return f"{m['code']}{m['gap']}# {spanish}"
-    if m := DOCSTRING.match(line):
-        return f'{m["indent"]}"""{spanish}"""'
-    raise ValueError(f"a '# es:' line follows a line with nothing to translate: {line.strip()!r}")
+MARKED = ((EN_FULL, "{indent}# {text}"), (EN_TRAILING, "{code}{gap}# {text}"), (DOCSTRING, '{indent}"""{text}"""'))
 
 
-def in_language(source: str, lang: str) -> str:
-    """A bilingual snippet's source in one language: `# es:` lines dropped (en) or put in place (es)."""
-    lines = []
+def snippet_in_language(source: str, lang: str) -> str:
+    """A bilingual snippet's source in one language. Each `# en:` comment (or one-line docstring) with the `# es:`
+    line below it is a text in both languages, picked through minigpt.language like every other."""
+    lines: list[str] = []
+    spanish: dict[int, str] = {}
     for line in source.splitlines():
         if m := ES_LINE.match(line):
             if not lines:
                 raise ValueError("a snippet starts with a '# es:' line")
-            if lang == "es":
-                lines[-1] = translated(lines[-1], m["text"])
-            continue
-        lines.append(line)
-    if lang == "en":
-        lines = [EN_FULL.sub(r"\g<indent># \g<text>", EN_TRAILING.sub(r"\g<code>\g<gap># \g<text>", line))
-                 for line in lines]
+            spanish[len(lines) - 1] = m["text"]
+        else:
+            lines.append(line)
+    return "\n".join(rendered(line, spanish.get(k), lang) for k, line in enumerate(lines)) + "\n"
+
+
+def rendered(line: str, spanish: str | None, lang: str) -> str:
+    """One line of a snippet in `lang`: a marked comment or docstring in that language's words, code as it is."""
+    for pattern, template in MARKED:
+        if m := pattern.match(line):
+            break
     else:
-        untranslated = [line.strip() for line in lines if EN_FULL.match(line) or EN_TRAILING.match(line)]
-        if untranslated:
-            raise ValueError(f"'# en:' without its '# es:' line below: {untranslated[0]!r}")
-    return "\n".join(lines) + "\n"
+        if spanish is not None:
+            raise ValueError(f"a '# es:' line follows a line with nothing to translate: {line.strip()!r}")
+        return line
+    if spanish is None and pattern is DOCSTRING:
+        return line
+    if spanish is None and lang != LANGUAGES[0]:
+        raise ValueError(f"'# en:' without its '# es:' line below: {line.strip()!r}")
+    return template.format(**{**m.groupdict(), "text": in_language({"en": m["text"], "es": spanish}, lang)})
 
 
 def snippet_source(name: str, lang: str = "en") -> str:
     """The snippet, in one language, as a python code block."""
-    return f"```python\n{in_language(snippet_path(name).read_text(), lang)}```\n"
+    return f"```python\n{snippet_in_language(snippet_path(name).read_text(), lang)}```\n"
 
 
 def run_snippet(path: Path) -> str:
@@ -212,7 +214,7 @@ def run_snippet(path: Path) -> str:
     It runs as the notes show it, its English rendering, under its own file name, so a file:line it prints (a
     traceback, the doctor's note) points at the line the reader sees, in either language (both have the same lines).
     """
-    source = in_language(path.read_text(), "en")
+    source = snippet_in_language(path.read_text(), "en")
     linecache.cache[str(path)] = (len(source), None, source.splitlines(True), str(path))  # tracebacks quote it
     out = io.StringIO()
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
@@ -229,7 +231,7 @@ def snippet_output(name: str) -> str:
 
 def break_matrix_block(lang: str = "en") -> str:
     """The break matrix at a tiny size, with the command that reproduces it (no doctor column)."""
-    words = TEXT[lang]
+    words = in_language(TEXT, lang)
     lines = [f"`just phase-25-matrix {' '.join(MATRIX_OVERRIDES)}`", "", words["matrix header"],
              "|---|---|---|---|---:|"]
     for r in quoted_matrix_rows():
@@ -240,7 +242,7 @@ def break_matrix_block(lang: str = "en") -> str:
 
 def doctor_verdicts_block(lang: str = "en") -> str:
     """The graph doctor's verdict on each variant of the break matrix, next to the measured outcome."""
-    words = TEXT[lang]
+    words = in_language(TEXT, lang)
     lines = [words["doctor header"], "|---|---|---|"]
     lines += [f"| {r.variant} | **{words[r.outcome]}** | {r.doctor} |" for r in quoted_matrix_rows()]
     return "\n".join(lines) + "\n"
@@ -276,8 +278,9 @@ def measured_snippet_block(name: str, lang: str = "en") -> str:
     if not path.exists():
         return not_measured(path, "just docs-measure")
     data = json.loads(path.read_text())
-    caption = TEXT[lang]["cached"].format(path=path.relative_to(ROOT) if path.is_relative_to(ROOT) else path,
-                                          torch=data["torch"], machine=data["machine"], command=data["command"])
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    caption = in_language(TEXT, lang)["cached"].format(path=shown, torch=data["torch"], machine=data["machine"],
+                                                       command=data["command"])
     return f"```text\n{data['output']}```\n\n{caption}\n"
 
 
@@ -286,7 +289,7 @@ def timings_block(lang: str = "en") -> str:
     path = DATA / "timings.json"
     if not path.exists():
         return not_measured(path, "just docs-measure")
-    data, words = json.loads(path.read_text()), TEXT[lang]
+    data, words = json.loads(path.read_text()), in_language(TEXT, lang)
     lines = [f"torch {data['torch']}, {data['machine']}, {data['what']}", "", words["timing header"], "|---|---:|---:|"]
     control = data["ms_per_step"]["control"]
     quartiles = data.get("ms_quartiles", {})
@@ -323,7 +326,7 @@ def sweep_block(lang: str = "en") -> str:
     path = DATA / "sweep.json"
     if not path.exists():
         return not_measured(path, "just phase-25-sweep && just docs-measure")
-    data, words = json.loads(path.read_text()), TEXT[lang]
+    data, words = json.loads(path.read_text()), in_language(TEXT, lang)
     lines = [f"torch {data['torch_version']}, `just phase-25-sweep {' '.join(data['overrides'])}`", "",
              words["sweep header"], "|---|---:|---:|---:|---:|"]
     for v in data["variants"]:
@@ -353,7 +356,7 @@ def bench_figures_block(lang: str = "en") -> str:
     """The README's speed figures from benchmarks/measured.json (written by `just bench`)."""
     if not BENCH_FIGURES.exists():
         return not_measured(BENCH_FIGURES, "just bench")
-    data, words = json.loads(BENCH_FIGURES.read_text()), TEXT[lang]
+    data, words = json.loads(BENCH_FIGURES.read_text()), in_language(TEXT, lang)
     lines = [f"torch {data['torch']}, {data['machine']}, {words['measured by'].lower()} `just bench`", "",
              *figures_table(data["figures"], words)]
     return "\n".join(lines) + "\n"
@@ -374,7 +377,7 @@ def cuda_figures_block(lang: str = "en") -> str:
     """The GPU figures from benchmarks/measured_cuda.json: device=auto against device=cpu, and where the time goes."""
     if not CUDA_FIGURES.exists():
         return not_measured(CUDA_FIGURES, "just bench-cuda")
-    data, words = json.loads(CUDA_FIGURES.read_text()), TEXT[lang]
+    data, words = json.loads(CUDA_FIGURES.read_text()), in_language(TEXT, lang)
     runs, steps = data["commands_s"], data["steps"]
     lines = [f"torch {data['torch']}, {data['gpu']}, {data['machine']}, {words['measured by'].lower()} "
              f"`{data['command']}` (commit {data['commit']})", "", *figures_table(data["figures"], words), "",
@@ -393,7 +396,7 @@ def lint_precision_block(lang: str = "en") -> str:
     """The lint's findings by severity on real library code, from benchmarks/lint_precision.json."""
     if not LINT_PRECISION.exists():
         return not_measured(LINT_PRECISION, "python benchmarks/lint_precision.py")
-    data, words = json.loads(LINT_PRECISION.read_text()), TEXT[lang]
+    data, words = json.loads(LINT_PRECISION.read_text()), in_language(TEXT, lang)
     lines = [words["lint header"], "|---|---|---:|---:|---:|---:|---:|"]
     for group in data["groups"].values():
         counts = [group["findings"].get(severity, 0) for severity in ("high", "medium", "low")]
@@ -417,7 +420,7 @@ def registry() -> dict[str, Callable[[], str]]:
         blocks[f"{snippet.stem}.es"] = lambda name=snippet.stem: snippet_source(name, "es")
         if snippet.parent == MEASURED_SNIPPETS:
             for lang in LANGUAGES:
-                suffix = "" if lang == "en" else f".{lang}"
+                suffix = "" if lang == LANGUAGES[0] else f".{lang}"
                 blocks[f"{snippet.stem}.out{suffix}"] = lambda name=snippet.stem, lang=lang: \
                     measured_snippet_block(name, lang)
         else:

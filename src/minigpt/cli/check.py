@@ -6,7 +6,7 @@ from pathlib import Path
 from minigpt.cli.common import fail
 from minigpt.exercises.exercise_kit import ExerciseInputError
 from minigpt.exercises.exercises import EXERCISES, verdict_line
-from minigpt.exercises.hints import LANGUAGES
+from minigpt.language import LANGUAGES
 
 PROGRAM = "phase-25-check"
 WORKSPACE = Path("exercises")  # relative to the repository root, where just runs its recipes

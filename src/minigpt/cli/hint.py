@@ -3,7 +3,8 @@
 import sys
 
 from minigpt.cli.common import fail
-from minigpt.exercises.hints import CASCADES, LANGUAGES, LEVELS, hint
+from minigpt.exercises.hints import CASCADES, LEVELS, hint
+from minigpt.language import LANGUAGES
 
 PROGRAM = "phase-25-hint"
 OPTIONS = {"cascade": CASCADES, "lang": LANGUAGES}

@@ -41,11 +41,6 @@ class ExerciseInputError(ValueError):
     """A learner's input the check cannot read (a bad answer, an unknown prediction), phrased as one line."""
 
 
-def say(language: str, en: str, es: str) -> str:
-    """The English or the Spanish text of one message."""
-    return es if language == "es" else en
-
-
 def error_line(error: BaseException) -> str:
     """An exception as `Type: first line`, short enough for a verdict line."""
     return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"

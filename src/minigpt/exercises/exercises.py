@@ -19,7 +19,8 @@ import torch
 
 import minigpt.model
 from autograd_doctor import is_version_error
-from minigpt.exercises.exercise_kit import REFERENCE, TINY, Verdict, course_with, error_line, say, tiny_data, tiny_gpt
+from minigpt.exercises.exercise_kit import REFERENCE, TINY, Verdict, course_with, error_line, tiny_data, tiny_gpt
+from minigpt.language import say
 from minigpt.exercises.gan_loop import check_gan_loop
 from minigpt.exercises.planted import check_planted
 from minigpt.exercises.predictions import check_predictions
@@ -116,11 +117,11 @@ def check_fix_run_b(workspace: Path, language: str, options: dict[str, str]) -> 
     for name, want in want_grads.items():
         got = grads[name]
         if got is None or not torch.equal(got, want):
-            error = "no gradient" if got is None else f"relative error {relative_error([got], [want]):.2g}"
-            error_es = "sin gradiente" if got is None else f"error relativo {relative_error([got], [want]):.2g}"
+            error = say(language, "no gradient", "sin gradiente") if got is None else \
+                say(language, "relative error", "error relativo") + f" {relative_error([got], [want]):.2g}"
             return Verdict(False, say(language,
                 f"the step-0 gradient of {name} is not the control's ({error}); bit for bit is the goal",
-                f"el gradiente del paso 0 de {name} no es el del control ({error_es}); el objetivo es bit a bit"))
+                f"el gradiente del paso 0 de {name} no es el del control ({error}); el objetivo es bit a bit"))
     want_losses = training_losses(tiny_gpt(minigpt.model, len(splits.vocab), inplace=False), splits)
     if losses != want_losses:
         return Verdict(False, say(language, f"training losses {losses} differ from the control's {want_losses}",

@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from autograd_doctor import is_version_error, watch_optimizer_steps
-from minigpt.exercises.exercise_kit import ExerciseInputError, Verdict, error_line, say
+from minigpt.exercises.exercise_kit import ExerciseInputError, Verdict, error_line
+from minigpt.language import in_language, say
 from minigpt.lab.compare import rounding_bound
 from minigpt.lab.matrix import relative_error
 
@@ -26,11 +27,14 @@ FOLDER = "gan-loop"
 NOISE, HIDDEN, BATCH, STEPS = 4, 16, 32, 3  # small enough for a check of well under a second
 LR, BETAS = 0.01, (0.5, 0.999)  # DCGAN's betas; a learning rate large enough that a stepped weight shows
 ORDERS = ("simultaneous", "alternating")  # the two correct loops, and what each computes
-ORDERS_ES = {"simultaneous": "simultáneo", "alternating": "alterno"}
-WHY = {"simultaneous": ("g_loss's gradient through netD before its step",
-                        "el gradiente de g_loss a través de netD antes de su paso"),
-       "alternating": ("g_loss recomputed through netD after its step, as in PyTorch's DCGAN example",
-                       "g_loss recalculado a través de netD después de su paso, como en el ejemplo DCGAN de PyTorch")}
+ORDER_NAMES = {"simultaneous": {"en": "simultaneous", "es": "simultáneo"},
+               "alternating": {"en": "alternating", "es": "alterno"}}
+WHY = {"simultaneous": {"en": "g_loss's gradient through netD before its step",
+                        "es": "el gradiente de g_loss a través de netD antes de su paso"},
+       "alternating": {"en": "g_loss recomputed through netD after its step, as in PyTorch's DCGAN example",
+                       "es": "g_loss recalculado a través de netD después de su paso, como en el ejemplo DCGAN de "
+                             "PyTorch"}}
+AND = {"en": " and ", "es": " y "}
 Gradients = list[dict[str, torch.Tensor]]  # the generator's gradients at each iteration, by parameter name
 
 LOOP = '''"""A tiny GAN on the CPU (exercise 5): the generator learns to put its 2-d samples on the unit circle.
@@ -191,11 +195,12 @@ def check_variant(train: Callable[..., Gradients], path: Path, fused: bool,
     if started:
         order = started[0]
         k = next(i for i, e in enumerate(errors[order]) if e > bound)
+        loop = in_language(ORDER_NAMES[order], language)
         return None, Verdict(False, say(language,
-            f"with {name} iteration 1 gives the generator the gradients of the {order} loop, iteration {k + 1} "
+            f"with {name} iteration 1 gives the generator the gradients of the {loop} loop, iteration {k + 1} "
             f"does not (relative error {errors[order][k]:.2g}): when optD.step() runs, does netD's .grad hold "
             f"d_loss's gradient only?",
-            f"con {name} la iteración 1 le da al generador los gradientes del bucle {ORDERS_ES[order]}, la "
+            f"con {name} la iteración 1 le da al generador los gradientes del bucle {loop}, la "
             f"iteración {k + 1} no (error relativo {errors[order][k]:.2g}): cuando se ejecuta optD.step(), "
             f"¿contiene el .grad de netD solo el gradiente de d_loss?"))
     nearest = min(errors[order][0] for order in ORDERS)
@@ -236,14 +241,14 @@ def check_gan_loop(workspace: Path, language: str, options: dict[str, str]) -> V
         if missed:
             return missed
         orders.append(order)
-    names = " and ".join(label(fused) for fused in checked)
-    names_es = " y ".join(label(fused) for fused in checked)
+    names = in_language(AND, language).join(label(fused) for fused in checked)
+    loops = ", ".join(in_language(ORDER_NAMES[order], language) for order in orders)
     if len(set(orders)) > 1:
-        return Verdict(False, say(language, f"{names} follow different loops ({', '.join(orders)}); keep one loop",
-                                  f"{names_es} siguen bucles distintos; deja un solo bucle"))
-    order = orders[0]
+        return Verdict(False, say(language, f"{names} follow different loops ({loops}); keep one loop",
+                                  f"{names} siguen bucles distintos ({loops}); deja un solo bucle"))
+    loop, why = in_language(ORDER_NAMES[orders[0]], language), in_language(WHY[orders[0]], language)
     return Verdict(True, say(language,
-        f"with {names} the loop gives the generator the gradients of a correct {order} loop for all {STEPS} "
-        f"iterations ({WHY[order][0]})",
-        f"con {names_es} el bucle le da al generador los gradientes de un bucle {ORDERS_ES[order]} correcto en las "
-        f"{STEPS} iteraciones ({WHY[order][1]})"))
+        f"with {names} the loop gives the generator the gradients of a correct {loop} loop for all {STEPS} "
+        f"iterations ({why})",
+        f"con {names} el bucle le da al generador los gradientes de un bucle {loop} correcto en las "
+        f"{STEPS} iteraciones ({why})"))

@@ -9,9 +9,10 @@
 Level 1 asks a question, level 2 teaches the tool that answers it, level 3 gives the answer.
 """
 
+from minigpt.language import in_language
+
 CASCADES = ("loud", "silent", "predict", "find", "gan")
 LEVELS = (1, 2, 3)
-LANGUAGES = ("en", "es")
 
 HINTS = {
     "loud": {
@@ -152,8 +153,6 @@ def hint(level: int, language: str = "en", cascade: str = "loud") -> str:
     """The hint text of one level (1, 2 or 3) of one cascade in one language (en or es); ValueError otherwise."""
     if cascade not in CASCADES:
         raise ValueError(f"unknown cascade '{cascade}'; allowed: {', '.join(CASCADES)}")
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language '{language}'; allowed: {', '.join(LANGUAGES)}")
     if level not in LEVELS:
         raise ValueError(f"no hint level {level}; allowed: {', '.join(map(str, LEVELS))}")
-    return HINTS[cascade][language][level]
+    return in_language(HINTS[cascade], language)[level]

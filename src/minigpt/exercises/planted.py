@@ -16,10 +16,10 @@ from minigpt.exercises.exercise_kit import (
     Verdict,
     core_files,
     course_with,
-    say,
     tiny_data,
     tiny_gpt,
 )
+from minigpt.language import say
 
 FOLDER = "find-the-break"
 

@@ -8,51 +8,47 @@ from pathlib import Path
 
 import yaml
 
-from minigpt.exercises.exercise_kit import TINY, ExerciseInputError, Verdict, say
+from minigpt.exercises.exercise_kit import TINY, ExerciseInputError, Verdict
+from minigpt.language import in_language, say
 from minigpt.lab.matrix import VARIANTS, break_matrix
 
 FILE_NAME = "predictions.yaml"
 OUTCOMES = ("loud", "safe", "silent")
 
 # Why each variant measures as it does, in both languages; tests/test_exercises.py pins the outcomes.
-WHY = {
-    "mul_ on a LayerNorm output": (
-        "safe",
-        "F.layer_norm saves its input (with mean and rstd), not its output, and mul_ keeps a copy of the value "
-        "it overwrites for its own backward; the next Linear saves the tensor after the change",
-        "F.layer_norm guarda su entrada (con mean y rstd), no su salida, y mul_ se queda una copia del valor que "
-        "sobrescribe para su propio backward; la Linear siguiente guarda el tensor ya modificado"),
-    "relu_ in the feed-forward": (
-        "safe",
-        "the Linear before it saved its input, not its output; relu_ needs only its own result, which nothing "
-        "changes afterwards",
-        "la Linear anterior guardó su entrada, no su salida; relu_ solo necesita su propio resultado, que nada "
-        "modifica después"),
-    "exp_ then /= in a hand-written softmax": (
-        "loud",
-        "exp_ saves its result for backward (the derivative of exp is exp), and /= then overwrites that very "
-        "tensor, bumping its version counter",
-        "exp_ guarda su resultado para el backward (la derivada de exp es exp), y /= sobrescribe justo ese "
-        "tensor e incrementa su contador de versiones"),
-    "optimizer step before backward": (
-        "loud",
-        "the Linear layers saved their weights for backward, and optimizer.step() updates the weights in place; "
-        "no_grad around the step does not switch the version check off",
-        "las Linear guardaron sus pesos para el backward, y optimizer.step() actualiza los pesos in situ; el "
-        "no_grad que rodea el paso no desactiva la comprobación de versiones"),
-    "residual through .data": (
-        "silent",
-        "h.data has its own version counter and no graph edge: autograd never sees the add, so nothing raises and "
-        "the attention and feed-forward branches drop out of the graph",
-        "h.data tiene su propio contador de versiones y ninguna arista en el grafo: autograd nunca ve la suma, así "
-        "que no salta ningún error y las ramas de atención y feed-forward se caen del grafo"),
-    "residual add_ under save_on_cpu": (
-        "silent",
-        "while saved-tensor hooks are active the version check is skipped, and on the CPU save_on_cpu keeps the "
-        "same storage, so the in-place add reaches the saved value (on CUDA it copies, and the gradients are right)",
-        "mientras hay hooks de tensores guardados activos no se comprueban las versiones, y en la CPU save_on_cpu "
-        "conserva el mismo almacenamiento, así que la suma in situ llega al valor guardado (en CUDA copia, y los "
-        "gradientes salen bien)"),
+WHY = {  # variant -> (its outcome, why it measures so, in each language)
+    "mul_ on a LayerNorm output": ("safe", {
+        "en": "F.layer_norm saves its input (with mean and rstd), not its output, and mul_ keeps a copy of the value "
+              "it overwrites for its own backward; the next Linear saves the tensor after the change",
+        "es": "F.layer_norm guarda su entrada (con mean y rstd), no su salida, y mul_ se queda una copia del valor "
+              "que sobrescribe para su propio backward; la Linear siguiente guarda el tensor ya modificado"}),
+    "relu_ in the feed-forward": ("safe", {
+        "en": "the Linear before it saved its input, not its output; relu_ needs only its own result, which nothing "
+              "changes afterwards",
+        "es": "la Linear anterior guardó su entrada, no su salida; relu_ solo necesita su propio resultado, que nada "
+              "modifica después"}),
+    "exp_ then /= in a hand-written softmax": ("loud", {
+        "en": "exp_ saves its result for backward (the derivative of exp is exp), and /= then overwrites that very "
+              "tensor, bumping its version counter",
+        "es": "exp_ guarda su resultado para el backward (la derivada de exp es exp), y /= sobrescribe justo ese "
+              "tensor e incrementa su contador de versiones"}),
+    "optimizer step before backward": ("loud", {
+        "en": "the Linear layers saved their weights for backward, and optimizer.step() updates the weights in place;"
+              " no_grad around the step does not switch the version check off",
+        "es": "las Linear guardaron sus pesos para el backward, y optimizer.step() actualiza los pesos in situ; el "
+              "no_grad que rodea el paso no desactiva la comprobación de versiones"}),
+    "residual through .data": ("silent", {
+        "en": "h.data has its own version counter and no graph edge: autograd never sees the add, so nothing raises "
+              "and the attention and feed-forward branches drop out of the graph",
+        "es": "h.data tiene su propio contador de versiones y ninguna arista en el grafo: autograd nunca ve la suma, "
+              "así que no salta ningún error y las ramas de atención y feed-forward se caen del grafo"}),
+    "residual add_ under save_on_cpu": ("silent", {
+        "en": "while saved-tensor hooks are active the version check is skipped, and on the CPU save_on_cpu keeps the"
+              " same storage, so the in-place add reaches the saved value (on CUDA it copies, and the gradients are "
+              "right)",
+        "es": "mientras hay hooks de tensores guardados activos no se comprueban las versiones, y en la CPU "
+              "save_on_cpu conserva el mismo almacenamiento, así que la suma in situ llega al valor guardado (en CUDA"
+              " copia, y los gradientes salen bien)"}),
 }
 
 HEADER = {
@@ -74,7 +70,7 @@ HEADER = {
 def template(language: str) -> str:
     """The predictions file with every answer blank, each variant under a comment showing its line."""
     where = {v.name: v.where for v in VARIANTS}
-    return HEADER[language] + "".join(f"\n# {where[name]}\n{name}:\n" for name in WHY)
+    return in_language(HEADER, language) + "".join(f"\n# {where[name]}\n{name}:\n" for name in WHY)
 
 
 def read_predictions(path: Path) -> dict[str, str | None]:
@@ -115,10 +111,9 @@ def check_predictions(workspace: Path, language: str, options: dict[str, str]) -
                                   f"{len(blank)} de {len(WHY)} predicciones de {path} siguen en blanco"))
     rows = break_matrix(TINY, [v for v in VARIANTS if v.name in WHY])
     misses = [row for row in rows if row.outcome != predicted[row.variant]]
-    details = [say(language, f"{row.variant}: you said {predicted[row.variant]}, measured {row.outcome}. "
-                             f"{WHY[row.variant][1]}",
-                   f"{row.variant}: dijiste {predicted[row.variant]}, medido {row.outcome}. {WHY[row.variant][2]}")
-               for row in misses]
+    details = [say(language, f"{row.variant}: you said {predicted[row.variant]}, measured {row.outcome}. ",
+                   f"{row.variant}: dijiste {predicted[row.variant]}, medido {row.outcome}. ")
+               + in_language(WHY[row.variant][1], language) for row in misses]
     hits = len(rows) - len(misses)
     return Verdict(not misses, say(language, f"{hits} of {len(rows)} predictions match the measured matrix",
                                    f"{hits} de {len(rows)} predicciones coinciden con la matriz medida"), details)
