@@ -7,12 +7,15 @@ import runpy
 import pytest
 from tools.docs import MEASURED_SNIPPETS, THEORY, snippet_in_language
 
+from minigpt.language import LANGUAGES
+
 FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.S | re.M)
 
 
 def python_blocks() -> list:
     """(note:line, code) of every python fence in theory/*.md."""
-    slow = {snippet_in_language(p.read_text(), lang).strip() for p in MEASURED_SNIPPETS.glob("*.py") for lang in ("en", "es")}
+    slow = {snippet_in_language(p.read_text(), lang).strip() for p in MEASURED_SNIPPETS.glob("*.py")
+            for lang in LANGUAGES}
     blocks = []  # the measured snippets (torch.compile: tens of seconds) as the notes render them, in either language
     for note in sorted(THEORY.glob("*.md")):
         text = note.read_text()

@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Callable
 
 from minigpt.lab.compose import compose_config
-from minigpt.language import LANGUAGES, in_language  # "en" is the default: its blocks carry no suffix
 from minigpt.lab.sweep import SUMMARY, SWEEP_DIR, format_stat  # the sweep's own wording of mean ± std
+from minigpt.language import LANGUAGES, in_language  # "en" is the default: its blocks carry no suffix
 
 ROOT = THEORY = SNIPPETS = MEASURED_SNIPPETS = DATA = BENCH_FIGURES = CUDA_FIGURES = LINT_PRECISION = \
     SWEEP_SUMMARY = Path()  # set by use_repo, below

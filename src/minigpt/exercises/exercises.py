@@ -20,12 +20,12 @@ import torch
 import minigpt.model
 from autograd_doctor import is_version_error
 from minigpt.exercises.exercise_kit import REFERENCE, TINY, Verdict, course_with, error_line, tiny_data, tiny_gpt
-from minigpt.language import say
 from minigpt.exercises.gan_loop import check_gan_loop
 from minigpt.exercises.planted import check_planted
 from minigpt.exercises.predictions import check_predictions
 from minigpt.lab.compare import rounding_bound
 from minigpt.lab.matrix import relative_error
+from minigpt.language import say
 from minigpt.train import training_step
 
 VERSIONS = re.compile(r"is at version \d+; expected version \d+ instead")

@@ -19,9 +19,9 @@ from torch import nn
 
 from autograd_doctor import is_version_error, watch_optimizer_steps
 from minigpt.exercises.exercise_kit import ExerciseInputError, Verdict, error_line
-from minigpt.language import in_language, say
 from minigpt.lab.compare import rounding_bound
 from minigpt.lab.matrix import relative_error
+from minigpt.language import in_language, say
 
 FOLDER = "gan-loop"
 NOISE, HIDDEN, BATCH, STEPS = 4, 16, 32, 3  # small enough for a check of well under a second

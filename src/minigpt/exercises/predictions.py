@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from minigpt.exercises.exercise_kit import TINY, ExerciseInputError, Verdict
-from minigpt.language import in_language, say
 from minigpt.lab.matrix import VARIANTS, break_matrix
+from minigpt.language import in_language, say
 
 FILE_NAME = "predictions.yaml"
 OUTCOMES = ("loud", "safe", "silent")
