@@ -223,3 +223,14 @@ def test_a_step_that_raises_inside_explain_leaves_the_tracer_on(then_call_a_modu
         assert f"mul_ (v0->v1) at {site_of(loop, 'y.mul_(2)')}" in notes
     else:  # the limit, as _steps says: no module call, no step, so the tracer is off until the block ends
         assert notes is None and "modified by an inplace operation" in str(error.value)
+
+
+def test_a_differentiable_step_stays_traced():
+    # differentiable=True runs the step's kernels with grad on: they build a graph, so the tracer stays on
+    p = torch.randn(3, requires_grad=True).clone()  # a differentiable step updates a non-leaf, as meta-learning does
+    p.grad = torch.ones(3)
+    opt = RecordingSGD([p], lr=0.1, differentiable=True)
+    RecordingSGD.modes_seen.clear()
+    with autograd_doctor.explain():
+        opt.step()
+    assert RecordingSGD.modes_seen == [torch._C._len_torch_function_stack() + 1]

@@ -12,7 +12,7 @@ value with no error. While the watch is on, the post-hook bumps those versions i
 (`torch.autograd.graph.increment_version`), as the for-loop and foreach steps do: PyTorch then raises its own
 error where it would compute silently wrong gradients.
 
-Inside explain(), a step with no closure runs outside the doctor's function mode (popped in the pre-hook, pushed
+Inside explain(), a step with no closure (and not differentiable=True) runs outside the doctor's function mode (popped in the pre-hook, pushed
 back in the post-hook): its many small kernels each cost a Python call (half a training step's torch calls in a
 for-loop Adam) and, under no_grad, can break no saved tensor the step does not record itself. A step that raises
 never runs its post-hook; the mode comes back at the next step, the next call of a root module, or the end of
@@ -119,9 +119,12 @@ class StepWatch:
     def before_step(self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.resume()  # a step that raised left its mode off
         STATE.in_step = 1  # not a count: a step that raised never ran its post-hook
-        has_closure = len(args) > 1 or kwargs.get("closure") is not None  # LBFGS: a forward and backward inside
+        # traced as before: a closure (LBFGS runs a forward and a backward inside), a differentiable step (its
+        # kernels run with grad on and build a graph)
+        traced = len(args) > 1 or kwargs.get("closure") is not None or \
+            any(group.get("differentiable") for group in optimizer.param_groups)
         mode = internals.innermost_function_mode()
-        if not has_closure and getattr(mode, "steps_record_themselves", False):  # off first: `p.grad` reaches it
+        if not traced and getattr(mode, "steps_record_themselves", False):  # off first: `p.grad` reaches it
             self.suspended.append((id(optimizer), internals.pop_function_mode()))
             WATCH.on_root_call = self.resume
         self.before[id(optimizer)] = [(p, p._version) for group in optimizer.param_groups for p in group["params"]
