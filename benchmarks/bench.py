@@ -1,6 +1,7 @@
 """just bench: each speed figure of the phase next to its target, written to benchmarks/measured.json.
 
-The README's figures are rendered from that file (`just docs`), so they are always measured ones.
+The README's figures are rendered from that file (`just docs`), so they are always measured ones. Each figure's
+name and detail is a table keyed by language (minigpt.language), both entries built from the same numbers.
 Run it on a quiet machine: other work on the cores inflates every figure.
 """
 
@@ -25,6 +26,7 @@ from autograd_doctor import VERSION_ERROR, lint_report  # noqa: E402
 from doctor_bench import explain_figures, scale_figures  # noqa: E402
 from minigpt.cli.common import load_config  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
+from minigpt.language import LANGUAGES, in_language, say  # noqa: E402
 from reference_gpt import ReferenceGPT  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -76,8 +78,9 @@ def control_run(out_dir: str) -> dict:
     """The default control run, end to end (process start to exit): the median of 3, since the first run of a
     session also reads every module from a cold disk cache."""
     value = seconds(train_cli(f"out_dir={out_dir}"), repeats=3)
-    return {"name": "default control run (just phase-25-train)", "value": round(value, 1), "unit": "s",
-            "target": 60, "better": "lower", "command": "just phase-25-train"}
+    return {"name": {"en": "default control run (just phase-25-train)",
+                     "es": "ejecución de control por defecto (just phase-25-train)"},
+            "value": round(value, 1), "unit": "s", "target": 60, "better": "lower", "command": "just phase-25-train"}
 
 
 IMPORTED = "imports done"
@@ -93,9 +96,13 @@ def error_latency(out_dir: str) -> dict:
                f"out_dir={out_dir}"]
     timings = [seconds_between(command, IMPORTED, VERSION_ERROR) for _ in range(3)]
     imports, error = (statistics.median(t[i] for t in timings) for i in (0, 1))
-    return {"name": "in-place error on screen, after the imports", "value": round(error, 2), "unit": "s",
-            "target": 1.5, "better": "lower", "command": "just phase-25-train inplace=true",
-            "detail": f"{imports + error:.2f} s in all, {imports:.2f} s of which is `import torch, hydra, rich`"}
+    return {"name": {"en": "in-place error on screen, after the imports",
+                     "es": "error de la operación in situ en pantalla, tras las importaciones"},
+            "value": round(error, 2), "unit": "s", "target": 1.5, "better": "lower",
+            "command": "just phase-25-train inplace=true",
+            "detail": {"en": f"{imports + error:.2f} s in all, {imports:.2f} s of which is `import torch, hydra, rich`",
+                       "es": f"{imports + error:.2f} s en total, de los que {imports:.2f} s son "
+                             f"`import torch, hydra, rich`"}}
 
 
 def tokens_per_second(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batches) -> float:
@@ -109,7 +116,7 @@ def tokens_per_second(model: torch.nn.Module, optimizer: torch.optim.Optimizer, 
 LARGER = ["model.n_layer=4", "model.n_head=4", "model.n_embd=128", "data.block_size=64", "train.batch_size=32"]
 
 
-def throughput_ratio(overrides: list[str], label: str, rounds: int, steps: int) -> dict:
+def throughput_ratio(overrides: list[str], label: dict[str, str], rounds: int, steps: int) -> dict:
     """The default attention's GPT against the reference GPT of the same sizes, trained side by side in this
     process, with the explicit attention's GPT beside them (reported in the detail, without a target).
 
@@ -137,19 +144,27 @@ def throughput_ratio(overrides: list[str], label: str, rounds: int, steps: int) 
               for name in ("ours", "explicit")}
     median = {name: statistics.median(values) for name, values in speeds.items()}
     explicit = round(statistics.median(ratios["explicit"]), 2)
-    return {"name": f"training throughput, attention={cfg.attention.value} / reference GPT ({label})",
+    span = f"{min(ratios['ours']):.2f}–{max(ratios['ours']):.2f}"
+    return {"name": {lang: say(lang, f"training throughput, attention={cfg.attention.value} / reference GPT "
+                                     f"({label[lang]})",
+                               f"rendimiento de entrenamiento, attention={cfg.attention.value} / GPT de referencia "
+                               f"({label[lang]})") for lang in LANGUAGES},
             "value": round(statistics.median(ratios["ours"]), 2), "explicit": explicit,
             "unit": "x", "target": 1.0, "better": "higher", "command": "just bench",
-            "detail": f"{rounds} rounds of {steps} steps: {min(ratios['ours']):.2f}–{max(ratios['ours']):.2f}; median "
-                      f"{median['ours']:,.0f} vs {median['reference']:,.0f} tokens/s; attention=explicit "
-                      f"{explicit} x ({median['explicit']:,.0f} tokens/s, no target)"}
+            "detail": {"en": f"{rounds} rounds of {steps} steps: {span}; median {median['ours']:,.0f} vs "
+                             f"{median['reference']:,.0f} tokens/s; attention=explicit {explicit} x "
+                             f"({median['explicit']:,.0f} tokens/s, no target)",
+                       "es": f"{rounds} rondas de {steps} pasos: {span}; mediana {median['ours']:,.0f} frente a "
+                             f"{median['reference']:,.0f} tokens/s; attention=explicit {explicit} x "
+                             f"({median['explicit']:,.0f} tokens/s, sin objetivo)"}}
 
 
 def throughput(rounds: int = 15) -> list[dict]:
     """The throughput ratio at the default sizes and at a larger model with longer rows (see LARGER); short
     rounds (about half a second per turn on a quiet machine), many of them, so no busy spell decides the median."""
-    return [throughput_ratio([], "default: L2 H4 C64 T12 B64", rounds, steps=24),
-            throughput_ratio(LARGER, "L4 H4 C128 T64 B32", rounds, steps=4)]
+    return [throughput_ratio([], {"en": "default: L2 H4 C64 T12 B64", "es": "por defecto: L2 H4 C64 T12 B64"},
+                             rounds, steps=24),
+            throughput_ratio(LARGER, dict.fromkeys(LANGUAGES, "L4 H4 C128 T64 B32"), rounds, steps=4)]
 
 
 def doctor_overhead() -> dict:
@@ -161,17 +176,23 @@ def doctor_overhead() -> dict:
     x, y = splits.batch(torch.Generator().manual_seed(0), cfg.train.batch_size)
     forward = median_seconds(lambda: model(x, y), 5)
     doctor = median_seconds(lambda: diagnose_model(model, x, y), 5)
-    return {"name": "graph doctor, beyond the forward (default model)", "value": round(doctor - forward, 3),
-            "unit": "s", "target": 1.0, "better": "lower", "command": "just phase-25-graph",
-            "detail": f"{doctor:.3f} s with the doctor, {forward:.3f} s plain forward, B={cfg.train.batch_size}"}
+    return {"name": {"en": "graph doctor, beyond the forward (default model)",
+                     "es": "doctor del grafo, además del forward (modelo por defecto)"},
+            "value": round(doctor - forward, 3), "unit": "s", "target": 1.0, "better": "lower",
+            "command": "just phase-25-graph",
+            "detail": {"en": f"{doctor:.3f} s with the doctor, {forward:.3f} s plain forward, B={cfg.train.batch_size}",
+                       "es": f"{doctor:.3f} s con el doctor, {forward:.3f} s el forward solo, "
+                             f"B={cfg.train.batch_size}"}}
 
 
 def lint_speed() -> dict:
     """The static lint over every Python file of the repository (median of 3)."""
     value = median_seconds(lambda: lint_report([ROOT]), 3)
-    return {"name": "in-place lint of the whole repository", "value": round(value, 3),
+    files = lint_report([ROOT]).files
+    return {"name": {"en": "in-place lint of the whole repository",
+                     "es": "lint de operaciones in situ de todo el repositorio"}, "value": round(value, 3),
             "unit": "s", "target": 1.0, "better": "lower", "command": "just phase-25-lint .",
-            "detail": f"{lint_report([ROOT]).files} files"}
+            "detail": {"en": f"{files} files", "es": f"{files} ficheros"}}
 
 
 def grad_compare_speed(out_dir: str) -> dict:
@@ -182,18 +203,24 @@ def grad_compare_speed(out_dir: str) -> dict:
     torch_import = seconds([sys.executable, "-c", "import torch"], repeats=5)
     compare = seconds([sys.executable, "-m", "minigpt.cli.grad_compare", "25-A", "25-B", "--out-dir", str(runs)],
                       repeats=5)
-    return {"name": "grad-compare of two default runs / `import torch`", "value": round(compare / torch_import, 2),
-            "unit": "x", "target": 1.5, "better": "lower", "command": "just phase-25-grad-compare 25-A 25-B",
-            "detail": f"{compare:.2f} s vs {torch_import:.2f} s for `python -c 'import torch'`"}
+    return {"name": {"en": "grad-compare of two default runs / `import torch`",
+                     "es": "grad-compare de dos ejecuciones por defecto / `import torch`"},
+            "value": round(compare / torch_import, 2), "unit": "x", "target": 1.5, "better": "lower",
+            "command": "just phase-25-grad-compare 25-A 25-B",
+            "detail": {"en": f"{compare:.2f} s vs {torch_import:.2f} s for `python -c 'import torch'`",
+                       "es": f"{compare:.2f} s frente a {torch_import:.2f} s de `python -c 'import torch'`"}}
 
 
 def sweep_time(out_dir: str) -> dict:
     """The default seed sweep (every variant over 5 seeds), process start to exit."""
     value = seconds([sys.executable, "-m", "minigpt.cli.sweep", f"out_dir={out_dir}"], repeats=1)
     jobs = json.loads((Path(out_dir) / "25-sweep" / "summary.json").read_text())["jobs"]
-    return {"name": "default seed sweep (just phase-25-sweep)", "value": round(value / 60, 1), "unit": "min",
-            "target": 5, "better": "lower", "command": "just phase-25-sweep",
-            "detail": f"{len(jobs)} runs of {sum(j['wall_time_s'] for j in jobs) / len(jobs):.1f} s on average"}
+    mean = sum(j["wall_time_s"] for j in jobs) / len(jobs)
+    return {"name": {"en": "default seed sweep (just phase-25-sweep)",
+                     "es": "barrido de semillas por defecto (just phase-25-sweep)"}, "value": round(value / 60, 1),
+            "unit": "min", "target": 5, "better": "lower", "command": "just phase-25-sweep",
+            "detail": {"en": f"{len(jobs)} runs of {mean:.1f} s on average",
+                       "es": f"{len(jobs)} ejecuciones de {mean:.1f} s de media"}}
 
 
 def main() -> None:
@@ -208,15 +235,16 @@ def main() -> None:
         machine = (f"{platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
                    f"Python {platform.python_version()}")
         MEASURED.write_text(json.dumps({"torch": torch.__version__, "machine": machine, "figures": figures},
-                                       indent=2) + "\n")
+                                       indent=2, ensure_ascii=False) + "\n")
         print(f"written: {MEASURED.relative_to(ROOT)}")
     table = Table(title="phase 25 speed figures")
     for column in ["figure", "measured", "target", "", "detail"]:
         table.add_column(column)
     for f in figures:
         met = target_met(f)
-        table.add_row(f["name"], f"{f['value']} {f['unit']}", target_text(f),
-                      "" if met is None else "[green]met[/]" if met else "[red]missed[/]", f.get("detail", ""))
+        table.add_row(in_language(f["name"], "en"), f"{f['value']} {f['unit']}", target_text(f),
+                      "" if met is None else "[green]met[/]" if met else "[red]missed[/]",
+                      in_language(f["detail"], "en") if "detail" in f else "")
     Console().print(table)
 
 

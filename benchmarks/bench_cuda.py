@@ -44,6 +44,7 @@ command.main(sys.argv[1:])
 from autograd_doctor.explain import explain  # noqa: E402
 from minigpt.data import make_splits  # noqa: E402
 from minigpt.lab.compose import compose_config  # noqa: E402
+from minigpt.language import LANGUAGES, say  # noqa: E402
 from minigpt.model import build_model  # noqa: E402
 from minigpt.train import evaluate, make_optimizer, training_step  # noqa: E402
 
@@ -147,17 +148,24 @@ def main() -> None:
             runs[name].append(timed_command(device, cores))
     commands = {name: {key: round(statistics.median(r[key] for r in rs), 2) if key != "device" else rs[0][key]
                        for key in rs[0]} for name, rs in runs.items()}
-    figures = []
+    figures = []  # name and detail keyed by language (minigpt.language), both built from the same numbers
     for cores in ("", ", 2 cores"):
         auto, cpu = commands["auto" + cores], commands["cpu" + cores]
         ratio = statistics.median(a["whole command"] / c["whole command"]
                                   for a, c in zip(runs["auto" + cores], runs["cpu" + cores]))
-        figures.append({"name": f"default run, device=auto ({auto['device']}) / device=cpu"
-                                f"{' (taskset, 2 cores)' if cores else f' ({os.cpu_count()} cores)'}",
+        where = {lang: say(lang, "taskset, 2 cores" if cores else f"{os.cpu_count()} cores",
+                           "taskset, 2 núcleos" if cores else f"{os.cpu_count()} núcleos") for lang in LANGUAGES}
+        figures.append({"name": {lang: say(lang, f"default run, device=auto ({auto['device']}) / device=cpu "
+                                                 f"({where[lang]})",
+                                           f"ejecución por defecto, device=auto ({auto['device']}) / device=cpu "
+                                           f"({where[lang]})") for lang in LANGUAGES},
                         "value": round(ratio, 2), "unit": "x", "target": 1.0, "better": "lower",
                         "command": "just phase-25-train device=auto",
-                        "detail": f"{auto['whole command']:.1f} s vs {cpu['whole command']:.1f} s; training "
-                                  f"{auto['training']:.1f} s vs {cpu['training']:.1f} s, medians of {ROUNDS}"})
+                        "detail": {"en": f"{auto['whole command']:.1f} s vs {cpu['whole command']:.1f} s; training "
+                                         f"{auto['training']:.1f} s vs {cpu['training']:.1f} s, medians of {ROUNDS}",
+                                   "es": f"{auto['whole command']:.1f} s frente a {cpu['whole command']:.1f} s; "
+                                         f"entrenamiento {auto['training']:.1f} s frente a {cpu['training']:.1f} s, "
+                                         f"medianas de {ROUNDS}"}})
     report = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "command": "just bench-cuda", "commit": current_commit(), "rounds": ROUNDS, "figures": figures,

@@ -1,6 +1,6 @@
 """The doctor's speed figures: its time against plain forward and backward as graphs grow, and explain()'s
 cost on a whole training step beside anomaly mode's, on the default model and on Llama and ViT configs. Each
-function returns figure dicts shaped like benchmarks/bench.py's.
+function returns figure dicts shaped like benchmarks/bench.py's (name and detail in both languages).
 
     python benchmarks/doctor_bench.py      # prints the figures
 """
@@ -17,6 +17,7 @@ from torch.overrides import TorchFunctionMode
 from autograd_doctor import diagnose_forward, explain
 from minigpt.cli.common import load_config
 from minigpt.data import make_splits
+from minigpt.language import LANGUAGES, in_language, say
 from minigpt.model import build_model
 from minigpt.train import make_optimizer, training_step
 
@@ -30,15 +31,17 @@ def seconds(work) -> float:
 
 
 def linear_relu_stack(layers: int) -> tuple:
-    """nn.Sequential of `layers` x (Linear(8, 8), ReLU(inplace=True)) and its loss function on a (16, 8) batch."""
+    """nn.Sequential of `layers` x (Linear(8, 8), ReLU(inplace=True)), in both languages, and its loss function on a
+    (16, 8) batch."""
     torch.manual_seed(0)
     model = nn.Sequential(*[m for _ in range(layers) for m in (nn.Linear(8, 8), nn.ReLU(inplace=True))])
     x = torch.randn(16, 8)
-    return f"nn.Sequential of {layers} x (Linear(8, 8), ReLU(inplace=True))", lambda: model(x).sum()
+    return ({"en": f"nn.Sequential of {layers} x (Linear(8, 8), ReLU(inplace=True))",
+             "es": f"nn.Sequential de {layers} x (Linear(8, 8), ReLU(inplace=True))"}, lambda: model(x).sum())
 
 
 def sin_chain(length: int) -> tuple:
-    """A chain of `length` sin calls on a (16,) tensor with history."""
+    """A chain of `length` sin calls on a (16,) tensor with history, named in both languages."""
     x = torch.randn(16, requires_grad=True)
 
     def loss():
@@ -46,19 +49,21 @@ def sin_chain(length: int) -> tuple:
         for _ in range(length):
             h = h.sin()
         return h.sum()
-    return f"chain of {length:,} sin", loss
+    return {"en": f"chain of {length:,} sin", "es": f"cadena de {length:,} sin"}, loss
 
 
-def scale_figure(name: str, loss, repeats: int = 3) -> dict:
+def scale_figure(name: dict[str, str], loss, repeats: int = 3) -> dict:
     """diagnose_forward's time over a plain forward and backward of the same graph, interleaved, medians."""
     plain, doctor = [], []
     for _ in range(repeats):
         plain.append(seconds(lambda: loss().backward()))
         doctor.append(seconds(lambda: diagnose_forward(loss)))
     p, d = statistics.median(plain), statistics.median(doctor)
-    return {"name": f"graph doctor / plain forward+backward, {name}", "value": round(d / p, 2), "unit": "x",
-            "target": SCALE_TARGET, "better": "lower", "command": "just bench",
-            "detail": f"{d:.2f} s with the doctor, {p:.2f} s plain, medians of {repeats}"}
+    return {"name": {lang: say(lang, f"graph doctor / plain forward+backward, {name[lang]}",
+                               f"doctor del grafo / forward+backward normal, {name[lang]}") for lang in LANGUAGES},
+            "value": round(d / p, 2), "unit": "x", "target": SCALE_TARGET, "better": "lower", "command": "just bench",
+            "detail": {"en": f"{d:.2f} s with the doctor, {p:.2f} s plain, medians of {repeats}",
+                       "es": f"{d:.2f} s con el doctor, {p:.2f} s sin él, medianas de {repeats}"}}
 
 
 def scale_figures() -> list[dict]:
@@ -67,20 +72,22 @@ def scale_figures() -> list[dict]:
 
 
 def default_model_step():
-    """The course's default model and one training step of it (forward, backward, AdamW step)."""
+    """The course's default model and one training step of it (forward, backward, AdamW step); its name and sizes
+    in both languages."""
     cfg = load_config([])
     splits = make_splits(cfg.data, cfg.seed)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg, len(splits.vocab))
     optimizer = make_optimizer(model, cfg.train)
     x, y = splits.batch(torch.Generator().manual_seed(0), cfg.train.batch_size)
-    detail = f"B={cfg.train.batch_size}, T={cfg.data.block_size}, C={cfg.model.n_embd}, {cfg.model.n_layer} layers"
-    return "default model", lambda: training_step(model, x, y, lambda: optimizer), detail
+    sizes = f"B={cfg.train.batch_size}, T={cfg.data.block_size}, C={cfg.model.n_embd}"
+    return ({"en": "default model", "es": "modelo por defecto"}, lambda: training_step(model, x, y, lambda: optimizer),
+            {"en": f"{sizes}, {cfg.model.n_layer} layers", "es": f"{sizes}, {cfg.model.n_layer} capas"})
 
 
 def hugging_face_steps() -> list[tuple]:
-    """Llama and ViT built from small configs (random weights, no download), each with an AdamW step; [] without
-    transformers (the real-models extra)."""
+    """Llama and ViT built from small configs (random weights, no download), each with an AdamW step, named in both
+    languages; [] without transformers (the real-models extra)."""
     try:
         import transformers
     except ImportError:
@@ -94,16 +101,18 @@ def hugging_face_steps() -> list[tuple]:
         num_attention_heads=4, num_labels=10))
     tokens, images, labels = torch.randint(0, 256, (8, 32)), torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
     steps = []
-    for name, model, batch in (("Llama (2 layers, C=64, T=32, B=8)", llama, {"input_ids": tokens, "labels": tokens}),
-                               ("ViT (2 layers, C=64, 32x32 images, B=8)", vit,
-                                {"pixel_values": images, "labels": labels})):
+    for name, model, batch in (({"en": "Llama (2 layers, C=64, T=32, B=8)", "es": "Llama (2 capas, C=64, T=32, B=8)"},
+                                llama, {"input_ids": tokens, "labels": tokens}),
+                               ({"en": "ViT (2 layers, C=64, 32x32 images, B=8)",
+                                 "es": "ViT (2 capas, C=64, imágenes de 32x32, B=8)"},
+                                vit, {"pixel_values": images, "labels": labels})):
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
 
         def step(model=model, batch=batch, optimizer=optimizer):
             optimizer.zero_grad()
             model(**batch).loss.backward()
             optimizer.step()
-        steps.append((name, step, "transformers " + transformers.__version__))
+        steps.append((name, step, dict.fromkeys(LANGUAGES, "transformers " + transformers.__version__)))
     return steps
 
 
@@ -134,7 +143,8 @@ class PassThrough(TorchFunctionMode):
         return super().__exit__(*exc)
 
 
-def explain_and_anomaly(name: str, step, detail: str, rounds: int = 7, steps: int = 10) -> list[dict]:
+def explain_and_anomaly(name: dict[str, str], step, detail: dict[str, str], rounds: int = 7,
+                        steps: int = 10) -> list[dict]:
     """A whole training step under explain(), and under anomaly mode, over a plain one: the three alternate step by
     step within each round, so a busy moment hits all alike; each figure is the median round's ratio."""
     def explained():
@@ -159,15 +169,22 @@ def explain_and_anomaly(name: str, step, detail: str, rounds: int = 7, steps: in
     times = [one_round() for _ in range(rounds)]
     plain_ms = statistics.median(t[0] for t in times) / steps * 1e3
     figures = []
-    floor = "a TorchFunctionMode that does nothing, the step outside it (the floor)"
-    for k, (label, target) in enumerate((("explain()", EXPLAIN_TARGET), ("anomaly mode", None), (floor, None)),
-                                        start=1):
+    modes = ((dict.fromkeys(LANGUAGES, "explain()"), EXPLAIN_TARGET),
+             ({"en": "anomaly mode", "es": "detección de anomalías"}, None),
+             ({"en": "a TorchFunctionMode that does nothing, the step outside it (the floor)",
+               "es": "un TorchFunctionMode que no hace nada, con el paso del optimizador fuera de él (el suelo)"},
+              None))
+    for k, (label, target) in enumerate(modes, start=1):
         ratios = sorted(t[k] / t[0] for t in times)
-        figures.append({"name": f"training step under {label} / plain step ({name})",
+        figures.append({"name": {lang: say(lang, f"training step under {label[lang]} / plain step ({name[lang]})",
+                                           f"paso de entrenamiento bajo {label[lang]} / paso normal ({name[lang]})")
+                                 for lang in LANGUAGES},
                         "value": round(statistics.median(ratios), 2), "unit": "x", "target": target,
                         "better": "lower", "command": "just bench",
-                        "detail": f"rounds {ratios[0]:.2f}–{ratios[-1]:.2f}; plain {plain_ms:.1f} ms per step; "
-                                  f"{detail}"})
+                        "detail": {lang: say(lang, f"rounds {ratios[0]:.2f}–{ratios[-1]:.2f}; plain {plain_ms:.1f} ms "
+                                                   f"per step; {detail[lang]}",
+                                             f"rondas {ratios[0]:.2f}–{ratios[-1]:.2f}; {plain_ms:.1f} ms por paso "
+                                             f"normal; {detail[lang]}") for lang in LANGUAGES}})
     return figures
 
 
@@ -175,20 +192,28 @@ def per_call_figures(calls: int = 20_000, rounds: int = 7) -> list[dict]:
     """The profile behind the step ratios: microseconds one torch call gains under a mode that does nothing and
     under explain(), for three kinds of call (medians of alternated rounds)."""
     x, w, c = torch.randn(4, requires_grad=True), torch.randn(4, 4, requires_grad=True), torch.randn(4)
-    kinds = {"a metadata read (x.shape)": lambda: x.shape, "an op on tensors without history (c + c)": lambda: c + c,
-             "an op that makes a node (w @ x)": lambda: w @ x}
+    kinds = [({"en": "a metadata read (x.shape)", "es": "una lectura de metadatos (x.shape)"}, lambda: x.shape),
+             ({"en": "an op on tensors without history (c + c)",
+               "es": "una operación sobre tensores sin historial (c + c)"}, lambda: c + c),
+             ({"en": "an op that makes a node (w @ x)", "es": "una operación que crea un nodo (w @ x)"}, lambda: w @ x)]
     figures = []
-    for kind, call in kinds.items():
+    for kind, call in kinds:
         def us(context, call=call) -> float:
             with context:
                 return seconds(lambda: [call() for _ in range(calls)]) / calls * 1e6
         rows = [(us(contextlib.nullcontext()), us(PassThrough()), us(explain())) for _ in range(rounds)]
         plain, empty, explained = (statistics.median(r[i] for r in rows) for i in range(3))
-        figures.append({"name": f"one torch call under explain(), over a plain call: {kind}",
+        figures.append({"name": {lang: say(lang, f"one torch call under explain(), over a plain call: {kind[lang]}",
+                                           f"lo que añade explain() a una llamada de torch: {kind[lang]}")
+                                 for lang in LANGUAGES},
                         "value": round(explained - plain, 2), "unit": "us", "target": None, "better": "lower",
                         "command": "just bench",
-                        "detail": f"plain {plain:.2f} us; a mode that does nothing adds {empty - plain:.2f} us (the "
-                                  f"floor), explain()'s own work {explained - empty:.2f} us"})
+                        "detail": {"en": f"plain {plain:.2f} us; a mode that does nothing adds "
+                                         f"{empty - plain:.2f} us (the floor), explain()'s own work "
+                                         f"{explained - empty:.2f} us",
+                                   "es": f"llamada normal {plain:.2f} us; un modo que no hace nada añade "
+                                         f"{empty - plain:.2f} us (el suelo), el trabajo propio de explain() "
+                                         f"{explained - empty:.2f} us"}})
     return figures
 
 
@@ -200,4 +225,5 @@ def explain_figures() -> list[dict]:
 
 if __name__ == "__main__":
     for figure in [*explain_figures(), *scale_figures()]:
-        print(f"{figure['name']}: {figure['value']} {figure['unit']} (target {figure['target']}); {figure['detail']}")
+        print(f"{in_language(figure['name'], 'en')}: {figure['value']} {figure['unit']} (target {figure['target']}); "
+              f"{in_language(figure['detail'], 'en')}")

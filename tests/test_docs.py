@@ -120,5 +120,5 @@ def test_the_cuda_block_says_not_measured_without_its_file_and_shows_every_phase
     data = json.loads(docs.CUDA_FIGURES.read_text())
     for lang in docs.LANGUAGES:
         block = docs.cuda_figures_block(lang)
-        assert all(f["name"] in block for f in data["figures"]) and data["gpu"] in block
+        assert all(docs.figure_text(f["name"], lang) in block for f in data["figures"]) and data["gpu"] in block
         assert all(name in block for name in docs.TEXT[lang]["phases"].values())

@@ -358,18 +358,25 @@ def bench_figures_block(lang: str = "en") -> str:
         return not_measured(BENCH_FIGURES, "just bench")
     data, words = json.loads(BENCH_FIGURES.read_text()), in_language(TEXT, lang)
     lines = [f"torch {data['torch']}, {data['machine']}, {words['measured by'].lower()} `just bench`", "",
-             *figures_table(data["figures"], words)]
+             *figures_table(data["figures"], lang)]
     return "\n".join(lines) + "\n"
 
 
-def figures_table(figures: list[dict], words: dict) -> list[str]:
+def figure_text(text: str | dict[str, str], lang: str) -> str:
+    """A figure's name or detail in `lang`: a table keyed by language, as the benchmarks write it, or a plain
+    string from a file measured before they did (shown as it is)."""
+    return text if isinstance(text, str) else in_language(text, lang)
+
+
+def figures_table(figures: list[dict], lang: str) -> list[str]:
     """Markdown rows: each figure next to its target, and whether it is met."""
+    words = in_language(TEXT, lang)
     lines = [words["bench header"], "|---|---:|---|---|---|"]
     for f in figures:
         met = target_met(f)
         verdict = "" if met is None else words["met"] if met else words["missed"]
-        lines.append(f"| {f['name']} | {f['value']} {f['unit']} | {target_text(f)} | {verdict} "
-                     f"| {f.get('detail', '')} |")
+        lines.append(f"| {figure_text(f['name'], lang)} | {f['value']} {f['unit']} | {target_text(f)} | {verdict} "
+                     f"| {figure_text(f.get('detail', ''), lang)} |")
     return lines
 
 
@@ -380,7 +387,7 @@ def cuda_figures_block(lang: str = "en") -> str:
     data, words = json.loads(CUDA_FIGURES.read_text()), in_language(TEXT, lang)
     runs, steps = data["commands_s"], data["steps"]
     lines = [f"torch {data['torch']}, {data['gpu']}, {data['machine']}, {words['measured by'].lower()} "
-             f"`{data['command']}` (commit {data['commit']})", "", *figures_table(data["figures"], words), "",
+             f"`{data['command']}` (commit {data['commit']})", "", *figures_table(data["figures"], lang), "",
              words["phases header"].format(rounds=data["rounds"]), "|---|---:|---:|---:|---:|"]
     for key, name in words["phases"].items():
         lines.append(f"| {name} | " + " | ".join(f"{runs[s][key]:.2f}" for s in
