@@ -12,11 +12,11 @@ value with no error. While the watch is on, the post-hook bumps those versions i
 (`torch.autograd.graph.increment_version`), as the for-loop and foreach steps do: PyTorch then raises its own
 error where it would compute silently wrong gradients.
 
-Inside explain(), a step with no closure (and not differentiable=True) runs outside the doctor's function mode (popped in the pre-hook, pushed
-back in the post-hook): its many small kernels each cost a Python call (half a training step's torch calls in a
-for-loop Adam) and, under no_grad, can break no saved tensor the step does not record itself. A step that raises
-never runs its post-hook; the mode comes back at the next step, the next call of a root module, or the end of
-explain(), whichever is first.
+Inside explain(), a step with no closure (and not differentiable=True) runs outside the doctor's function mode
+(popped in the pre-hook, pushed back in the post-hook): its many small kernels each cost a Python call (half a
+training step's torch calls in a for-loop Adam) and, under no_grad, can break no saved tensor the step does not
+record itself. A step that raises never runs its post-hook; the mode comes back at the next step, the next call
+of a root module, or the end of explain(), whichever is first.
 """
 
 import sys
