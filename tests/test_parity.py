@@ -61,7 +61,7 @@ def test_spanish_twin_has_same_generated_blocks_in_spanish_where_they_exist(note
 def test_a_snippet_is_one_source_whose_two_languages_have_the_same_code(snippet):
     assert not snippet.name.endswith(".es.py"), "a snippet is one file: its Spanish goes on '# es:' lines"
     source = snippet.read_text()
-    english, spanish = snippet_in_language(source, "en"), snippet_in_language(source, "es")  # an unpaired comment raises
+    english, spanish = snippet_in_language(source, "en"), snippet_in_language(source, "es")  # unpaired: raises
     assert code_only(english) == code_only(spanish) == code_only(source)
     translations = sum(bool(ES_LINE.match(line)) for line in source.splitlines())
     changed = sum(a != b for a, b in zip(english.splitlines(), spanish.splitlines()))
