@@ -232,8 +232,10 @@ def main() -> None:
                    *explain_figures(), *scale_figures(), lint_speed(), grad_compare_speed(out_dir),
                    sweep_time(out_dir)]
     if not args.no_write:  # first, so a figure the table cannot print is not lost with it
-        machine = (f"{platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
-                   f"Python {platform.python_version()}")
+        machine = {lang: say(lang, f"{platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch "
+                                   f"threads, Python {platform.python_version()}",
+                             f"{platform.machine()}, {os.cpu_count()} núcleos, {torch.get_num_threads()} hilos de "
+                             f"torch, Python {platform.python_version()}") for lang in LANGUAGES}
         MEASURED.write_text(json.dumps({"torch": torch.__version__, "machine": machine, "figures": figures},
                                        indent=2, ensure_ascii=False) + "\n")
         print(f"written: {MEASURED.relative_to(ROOT)}")

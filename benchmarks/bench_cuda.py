@@ -166,8 +166,11 @@ def main() -> None:
                                    "es": f"{auto['whole command']:.1f} s frente a {cpu['whole command']:.1f} s; "
                                          f"entrenamiento {auto['training']:.1f} s frente a {cpu['training']:.1f} s, "
                                          f"medianas de {ROUNDS}"}})
+    python = platform.python_version()
     report = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+              "machine": {lang: say(lang, f"{platform.machine()}, {os.cpu_count()} cores, Python {python}",
+                                    f"{platform.machine()}, {os.cpu_count()} núcleos, Python {python}")
+                          for lang in LANGUAGES},
               "command": "just bench-cuda", "commit": current_commit(), "rounds": ROUNDS, "figures": figures,
               "commands_s": commands,
               "import torch._dynamo s": round(statistics.median(seconds_to_import("torch._dynamo")

@@ -279,8 +279,8 @@ def measured_snippet_block(name: str, lang: str = "en") -> str:
         return not_measured(path, "just docs-measure")
     data = json.loads(path.read_text())
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    caption = in_language(TEXT, lang)["cached"].format(path=shown, torch=data["torch"], machine=data["machine"],
-                                                       command=data["command"])
+    caption = in_language(TEXT, lang)["cached"].format(path=shown, torch=data["torch"], command=data["command"],
+                                                       machine=figure_text(data["machine"], lang))
     return f"```text\n{data['output']}```\n\n{caption}\n"
 
 
@@ -290,7 +290,8 @@ def timings_block(lang: str = "en") -> str:
     if not path.exists():
         return not_measured(path, "just docs-measure")
     data, words = json.loads(path.read_text()), in_language(TEXT, lang)
-    lines = [f"torch {data['torch']}, {data['machine']}, {data['what']}", "", words["timing header"], "|---|---:|---:|"]
+    lines = [f"torch {data['torch']}, {figure_text(data['machine'], lang)}, {figure_text(data['what'], lang)}", "",
+             words["timing header"], "|---|---:|---:|"]
     control = data["ms_per_step"]["control"]
     quartiles = data.get("ms_quartiles", {})
     for setting, ms in data["ms_per_step"].items():
@@ -357,7 +358,8 @@ def bench_figures_block(lang: str = "en") -> str:
     if not BENCH_FIGURES.exists():
         return not_measured(BENCH_FIGURES, "just bench")
     data, words = json.loads(BENCH_FIGURES.read_text()), in_language(TEXT, lang)
-    lines = [f"torch {data['torch']}, {data['machine']}, {words['measured by'].lower()} `just bench`", "",
+    machine = figure_text(data["machine"], lang)
+    lines = [f"torch {data['torch']}, {machine}, {words['measured by'].lower()} `just bench`", "",
              *figures_table(data["figures"], lang)]
     return "\n".join(lines) + "\n"
 
@@ -386,7 +388,8 @@ def cuda_figures_block(lang: str = "en") -> str:
         return not_measured(CUDA_FIGURES, "just bench-cuda")
     data, words = json.loads(CUDA_FIGURES.read_text()), in_language(TEXT, lang)
     runs, steps = data["commands_s"], data["steps"]
-    lines = [f"torch {data['torch']}, {data['gpu']}, {data['machine']}, {words['measured by'].lower()} "
+    machine = figure_text(data["machine"], lang)
+    lines = [f"torch {data['torch']}, {data['gpu']}, {machine}, {words['measured by'].lower()} "
              f"`{data['command']}` (commit {data['commit']})", "", *figures_table(data["figures"], lang), "",
              words["phases header"].format(rounds=data["rounds"]), "|---|---:|---:|---:|---:|"]
     for key, name in words["phases"].items():

@@ -20,6 +20,7 @@ import torch
 
 from minigpt.data import make_splits
 from minigpt.lab.compose import compose_config
+from minigpt.language import LANGUAGES, say
 from minigpt.model import build_model
 from minigpt.train import make_optimizer, training_step
 
@@ -76,9 +77,14 @@ def measure_timings() -> dict:
     ms_per_step = {setting: 1000 * statistics.median(run[-1][WARMUP_ROUNDS:]) for setting, run in runs.items()}
     quartiles = {setting: [1000 * q for q in statistics.quantiles(run[-1][WARMUP_ROUNDS:], n=4)[::2]]
                  for setting, run in runs.items()}  # the spread of each row: first and third quartile
-    machine = f"{platform.machine()}, {TIMED_THREADS} thread, load average {os.getloadavg()[0]:.1f} after"
-    return {"torch": torch.__version__, "machine": machine,
-            "what": f"default mini-GPT, one batch, {TIMED_ROUNDS} steps each, taken in turns",
+    load = f"{os.getloadavg()[0]:.1f}"
+    machine = {lang: say(lang, f"{platform.machine()}, {TIMED_THREADS} thread, load average {load} after",
+                         f"{platform.machine()}, {TIMED_THREADS} hilo, carga media {load} al terminar")
+               for lang in LANGUAGES}
+    what = {lang: say(lang, f"default mini-GPT, one batch, {TIMED_ROUNDS} steps each, taken in turns",
+                      f"mini-GPT por defecto, un lote, {TIMED_ROUNDS} pasos cada uno, por turnos")
+            for lang in LANGUAGES}
+    return {"torch": torch.__version__, "machine": machine, "what": what,
             "command": "just docs-measure", "ms_per_step": ms_per_step,
             "ms_quartiles": quartiles}
 
@@ -87,5 +93,8 @@ def measure_snippet(path: Path) -> dict:
     """Run a measured snippet once; what it printed, with the torch version and machine: the NAME.json content."""
     from tools.docs import run_snippet  # the notes' own runner: same output rules as the live snippets
 
-    return {"torch": torch.__version__, "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
+    threads = torch.get_num_threads()
+    machine = {lang: say(lang, f"{platform.machine()}, {threads} threads", f"{platform.machine()}, {threads} hilos")
+               for lang in LANGUAGES}
+    return {"torch": torch.__version__, "machine": machine,
             "command": "just docs-measure", "output": run_snippet(path)}
