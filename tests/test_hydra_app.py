@@ -7,7 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from hydra.errors import ConfigCompositionException
 
+from minigpt.cli.__main__ import main as dispatch
 from tests.conftest import TINY
 
 
@@ -26,6 +28,38 @@ def joblib_launcher_installed() -> bool:
 def train_cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "minigpt.cli", "train", *args], capture_output=True, text=True,
                           cwd=cwd, env={**os.environ, "COLUMNS": "200"})
+
+
+MISTAKES = [  # (the command line, words its one line must contain): what Hydra raises, worded by cli/common.py
+    (["+seed=3"], "Could not append to config. An item is already at 'seed'"),
+    (["~seed"], "'~seed' removes seed, which every run needs"),
+    (["++colour=1"], "unknown key 'colour' in '++colour=1'; allowed keys: inplace"),
+    (["seed=range(2)"], "'seed=range(2)' is a sweep; allowed: a sweep with -m (multirun)"),
+    (["-m", "train.lr=interval(0.0001,0.01)"], "an interval, which Hydra's basic sweeper cannot enumerate"),
+    (["-m", "seed=0,1", "inplace=maybe"], "bad value in 'inplace=maybe'"),
+    (['run_name="a'], "cannot parse 'run_name=\"a'"),
+    (["hydra/launcher=nope"], "no hydra/launcher named 'nope'; allowed: basic"),
+    (["--cfg", "job", "colour=red"], "unknown key 'colour' in 'colour=red'"),
+    (["--foo"], "unrecognized arguments: --foo; allowed: the flags phase-25-train --help lists"),
+    (["--info", "bogus"], "invalid choice: 'bogus'"),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), MISTAKES, ids=[" ".join(a) for a, _ in MISTAKES])
+def test_each_mistake_hydra_raises_is_one_line_and_exit_2_from_the_dispatcher(tmp_path, capsys, args, words):
+    with pytest.raises(SystemExit) as exit_info:
+        dispatch(["train", *args, *TINY, f"out_dir={tmp_path}"])  # Hydra reads its flags before the overrides
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1, err
+    assert err.startswith("phase-25-train: error: ") and words in err, err
+    assert not any(tmp_path.iterdir())  # no job ran
+
+
+def test_a_user_who_sets_hydra_full_error_gets_hydras_own_exception(monkeypatch, tmp_path):
+    monkeypatch.setenv("HYDRA_FULL_ERROR", "1")
+    with pytest.raises(ConfigCompositionException, match="Could not override 'colour'"):
+        dispatch(["train", f"out_dir={tmp_path}", "colour=red"])
+    assert os.environ["HYDRA_FULL_ERROR"] == "1"
 
 
 @pytest.mark.slow  # the real command again: one bad-input run of it stays in the fast tier
@@ -90,6 +124,19 @@ def test_the_optuna_sweeper_minimises_the_final_validation_loss_the_task_returns
     results = (sweep / "optimization_results.yaml").read_text()  # optuna's own record of the study
     best = float(results.split("best_value:")[1].split()[0])
     assert losses and best == pytest.approx(min(losses))  # it minimised what the task function returned
+
+
+@pytest.mark.skipif(not plugin_installed("hydra_optuna_sweeper"),
+                    reason="the optuna extra is not installed (pip install -e '.[optuna]')")
+@pytest.mark.slow
+def test_an_optuna_interval_sweep_runs_its_trials_and_leaves_the_sweep_summary(tmp_path):
+    done = train_cli("-m", "hydra/sweeper=optuna", "train.lr=interval(0.0001,0.01)", "hydra.sweeper.n_trials=2",
+                     "train.steps=3", f"out_dir={tmp_path}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "25-sweep" / "summary.json").read_text())
+    assert summary["jobs_planned"] == len(summary["jobs"]) == 2
+    assert all(j["status"] == "ok" and j["run"].startswith("base-seed0-train.lr=") for j in summary["jobs"])
+    assert "2 of 2 jobs" in done.stdout
 
 
 @pytest.mark.skipif(not plugin_installed("hydra_submitit_launcher"),

@@ -3,10 +3,11 @@
 import json
 
 import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from minigpt.cli import sweep as sweep_cli
+from minigpt.cli import train as train_cli
 from minigpt.cli.common import load_config
-from minigpt.cli.sweep_report import planned_jobs
 from minigpt.lab.compose import CONFIG_DIR
 from minigpt.lab.sweep import DEFAULT_SWEEP, create_sweep_dir, sweep_overrides, write_report
 from tests.conftest import TINY
@@ -40,26 +41,29 @@ def test_every_experiment_config_composes(experiment):
     assert load_config([f"experiment={experiment}"]).inplace == (experiment != "control")
 
 
-def test_job_names_follow_hydra_multirun_order():
-    jobs = planned_jobs(["experiment=control,silent_unchecked", "seed=range(3)", "train.steps=5"], 0)
-    assert [name for name, _ in jobs] == ["control-seed0", "control-seed1", "control-seed2", "silent_unchecked-seed0",
-                                          "silent_unchecked-seed1", "silent_unchecked-seed2"]
+def test_jobs_are_reported_in_hydras_multirun_order(tiny_sweep):
+    summary, _ = tiny_sweep
+    variants = DEFAULT_SWEEP["experiment"].split(",")
+    assert [j["run"] for j in summary["jobs"]] == [f"{v}-seed{s}" for v in variants for s in (0, 1)]
 
 
-def test_another_swept_key_is_part_of_the_job_name():
-    jobs = planned_jobs(["train.lr=0.1,0.01"], 0)
-    assert [name for name, _ in jobs] == ["base-seed0-train.lr=0.1", "base-seed0-train.lr=0.01"]
+def test_another_swept_key_is_part_of_the_job_name(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train_cli.main(["-m", "train.lr=0.1,0.01", *TINY, "train.steps=1", "train.eval_every=1", f"out_dir={tmp_path}"])
+    assert exit_info.value.code == 0
+    summary = json.loads((tmp_path / "25-sweep" / "summary.json").read_text())
+    assert [j["run"] for j in summary["jobs"]] == ["base-seed0-train.lr=0.1", "base-seed0-train.lr=0.01"]
 
 
 def test_default_sweep_is_five_seeds_of_every_variant():
-    jobs = planned_jobs(sweep_overrides([]), 0)
-    assert len(jobs) == 5 * len(DEFAULT_SWEEP["experiment"].split(","))
-    assert set(DEFAULT_SWEEP["experiment"].split(",")) <= set(EXPERIMENTS)
+    sweeps = {o.get_key_element(): list(o.sweep_string_iterator())
+              for o in OverridesParser.create().parse_overrides(sweep_overrides([]))}
+    assert sweeps["seed"] == ["0", "1", "2", "3", "4"]
+    assert set(sweeps["experiment"]) <= set(EXPERIMENTS) and len(sweeps["experiment"]) == 5
 
 
 def test_a_seed_sweep_given_replaces_the_default_one():
-    jobs = planned_jobs(sweep_overrides(["seed=3,4"]), 0)
-    assert {name.rpartition("-seed")[2] for name, _ in jobs} == {"3", "4"}
+    assert sweep_overrides(["seed=3,4"]) == [f"experiment={DEFAULT_SWEEP['experiment']}", "seed=3,4"]
 
 
 @pytest.mark.slow  # 25 seconds of training; the aggregate and the Hydra multirun are tested in the slow tier
@@ -89,7 +93,7 @@ def test_silent_variants_get_wrong_gradients_and_allow_mutation_gets_the_control
 @pytest.mark.parametrize("argv, expected", [
     (["run_name=mine"], "run_name in a multirun: every job is named <experiment>-seed<k>"),
     (["experiment=control,louder"], "no experiment named 'louder'; allowed: "),
-    (["seed=0,0"], "job control-seed0 appears twice in the multirun"),
+    (["seed=0,0"], "'seed=0,0' lists 0 twice: two jobs would share one run directory"),
     (["model.n_embd=30"], "bad config: model.n_embd: 30 is not divisible by model.n_head=4"),
 ])
 def test_bad_sweep_is_one_line_and_exit_2(capsys, tmp_path, argv, expected):
@@ -97,7 +101,7 @@ def test_bad_sweep_is_one_line_and_exit_2(capsys, tmp_path, argv, expected):
     assert status == 2
     assert len(err.strip().splitlines()) == 1 and err.startswith("phase-25-sweep: error: ")
     assert expected in err
-    assert not (tmp_path / "25-sweep").exists()  # nothing trained, nothing written
+    assert not list(tmp_path.glob("25-sweep/*/")) and not (tmp_path / "25-sweep" / "summary.json").exists()  # no job
 
 
 def test_rerun_moves_the_earlier_sweep_aside(tmp_path):

@@ -1,26 +1,31 @@
-"""What every entry point shares: compose the Hydra config and turn user mistakes into one line."""
+"""What every entry point shares: compose the Hydra config and turn user mistakes into one line.
+
+The lines are made from what Hydra and OmegaConf raise (their public exceptions and the attributes they
+carry: full_key, missing_cfg_file, options) and from the arguments as the user typed them.
+"""
 
 import dataclasses
-import itertools
 import sys
 import typing
-from dataclasses import dataclass, field
 from enum import Enum
+from typing import Optional
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from minigpt.config import ConfigError, Phase25Config
-from minigpt.lab.compose import CONFIG_DIR, compose_config
+from minigpt.config import ConfigError, Phase25Config, validate
+from minigpt.lab.compose import compose_config
 from minigpt.runs.guard import check_can_run
 
 USAGE_EXIT = 2  # a user mistake, as argparse and diff use it
-CONFIG_GROUPS = {"model", "data", "experiment"}  # the folders of configs/
 SILENT_COMMAND = "just phase-25-train inplace=true ln=unchecked"  # the silent break, as the commands suggest it
 PHASE_NAMES = {"setup": "building the model and data", "forward": "the forward pass", "backward": "loss.backward()",
                "optimizer": "optimizer.step()", "eval": "evaluation"}  # a run record's failed_in, in words
+PLUGIN_EXTRAS = ("pip install -e '.[joblib]' (hydra/launcher=joblib), '.[submitit]' (hydra/launcher=submitit_local), "
+                 "'.[optuna]' (hydra/sweeper=optuna)")
 
 
 class UsageError(Exception):
@@ -32,32 +37,103 @@ def load_config(overrides: list[str], config_name: str = "phase25") -> DictConfi
     memory, a text file), or raise UsageError."""
     try:
         cfg = compose_config(overrides, config_name)
-        check_can_run(cfg)
-        return cfg
+    except (HydraException, OmegaConfBaseException) as e:
+        raise UsageError(hydra_error_line(e, overrides)) from None
     except ConfigError as e:
         raise UsageError(f"bad config: {e}") from None
-    except OverrideParseException as e:
-        raise UsageError(unparsable_line(overrides, e)) from None
-    except MissingConfigException as e:
-        raise UsageError(missing_option_line(str(e), overrides)) from None
-    except HydraException as e:
-        raise UsageError(override_error_line(e, overrides)) from None
+    check_config(cfg, overrides)
+    return cfg
 
 
-def override_error_line(error: HydraException, overrides: list[str]) -> str:
+def check_config(cfg: DictConfig, args: list[str]) -> None:
+    """What a composed config must pass before it runs: the schema's keys, none added (+key) or removed
+    (~key), then validate's rules and check_can_run's (out_dir, memory, a text file); else UsageError."""
+    problem = schema_key_problem(cfg, args)
+    if problem:
+        raise UsageError(problem)
+    try:
+        validate(cfg)
+        check_can_run(cfg)
+    except ConfigError as e:
+        raise UsageError(f"bad config: {e}") from None
+
+
+def hydra_error_line(error: Exception, args: list[str]) -> str:
+    """The one line for what Hydra or OmegaConf raised while composing the config of `args` (the command
+    line as typed: Hydra's flags and the overrides)."""
+    if isinstance(error, OverrideParseException):
+        return unparsable_line(args, error)
+    if isinstance(error, MissingConfigException):
+        return missing_option_line(error)
+    cause = error if isinstance(error, OmegaConfBaseException) else error.__cause__
+    if isinstance(cause, OmegaConfBaseException):
+        return override_error_line(cause, args)
+    sweep = next((o for o in parsed_overrides(args) if o.is_sweep_override()), None)
+    if sweep is not None and sweep.is_interval_sweep():
+        return (f"'{sweep.input_line}' is an interval, which Hydra's basic sweeper cannot enumerate; "
+                "allowed: an interval with hydra/sweeper=optuna, or a list (a,b), range(...) or choice(...)")
+    if sweep is not None:
+        return f"'{sweep.input_line}' is a sweep; allowed: a sweep with -m (multirun), e.g. -m {sweep.input_line}"
+    return f"bad override: {' '.join(line.strip() for line in str(error).splitlines() if line.strip())}"
+
+
+def parsed_overrides(args: list[str]) -> list[Override]:
+    """The arguments that Hydra's public override parser reads as overrides, each parsed alone (a flag, or a
+    flag's value such as the `job` of `--cfg job`, is not one)."""
+    parser, parsed = OverridesParser.create(), []
+    for arg in args:
+        try:
+            parsed += [] if arg.startswith("-") else parser.parse_overrides([arg])
+        except OverrideParseException:
+            continue
+    return parsed
+
+
+def swept_keys(args: list[str]) -> list[str]:
+    """The keys the arguments sweep (seed for seed=range(5)), in order."""
+    return [o.get_key_element().lstrip("+~") for o in parsed_overrides(args) if o.is_sweep_override()]
+
+
+def given_override(key: str, args: list[str]) -> str:
+    """The argument that sets `key` (`+model.n_embd=30` or `~model.n_embd` for model.n_embd), or the key itself."""
+    return next((a for a in args if a.lstrip("+~").split("=", 1)[0] == key), key)
+
+
+def override_error_line(cause: OmegaConfBaseException, args: list[str]) -> str:
     """One line naming the key, what was wrong and what the schema allows there."""
-    cause = error.__cause__
-    key = getattr(cause, "full_key", None) if isinstance(cause, OmegaConfBaseException) else None
+    key = getattr(cause, "full_key", None)
     if not key:
-        return f"bad override: {str(error).splitlines()[0]}"
-    given = next((o for o in overrides if o.lstrip("+~").split("=", 1)[0] == key), key)
+        return f"bad override: {str(cause).splitlines()[0]}"
     if isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
-        parent = key.rpartition(".")[0]
-        node = OmegaConf.select(OmegaConf.structured(Phase25Config), parent) if parent else Phase25Config
-        known = ", ".join(k for k in OmegaConf.structured(node).keys())
-        return f"unknown key '{key}' in '{given}'; allowed keys{' in ' + parent if parent else ''}: {known}"
+        return key_line(key, args)
     problem = str(cause).splitlines()[0]
-    return f"bad value in '{given}': {problem}; allowed for {key}: {allowed_values(key)}"
+    return f"bad value in '{given_override(key, args)}': {problem}; allowed for {key}: {allowed_values(key)}"
+
+
+def key_line(key: str, args: list[str]) -> str:
+    """A key the config should not have (unknown to the schema), or one it lacks (removed with ~key)."""
+    schema = OmegaConf.structured(Phase25Config)
+    given = given_override(key, args)
+    if OmegaConf.select(schema, key, default=KeyError) is not KeyError:  # a key of the schema: it was removed
+        return f"'{given}' removes {key}, which every run needs; allowed: {key}=VALUE to change it"
+    parent = key.rpartition(".")[0]
+    node = OmegaConf.select(schema, parent) if parent else schema
+    known = ", ".join(node.keys()) if isinstance(node, DictConfig) else "none"
+    return f"unknown key '{key}' in '{given}'; allowed keys{' in ' + parent if parent else ''}: {known}"
+
+
+def schema_key_problem(cfg: DictConfig, args: list[str]) -> Optional[str]:
+    """The line for a key the schema does not have (added with +key or ++key) or one it needs (removed with
+    ~key); None when the config has exactly the schema's keys."""
+    def keys(node: object, prefix: str = "") -> set[str]:
+        if not isinstance(node, dict):
+            return set()
+        return {prefix + str(k) for k in node} | {k for name, v in node.items() for k in keys(v, f"{prefix}{name}.")}
+
+    have = keys(OmegaConf.to_container(cfg, resolve=False))
+    need = keys(OmegaConf.to_container(OmegaConf.structured(Phase25Config), resolve=False))
+    wrong = sorted(have ^ need)
+    return key_line(wrong[0], args) if wrong else None
 
 
 def allowed_values(key: str) -> str:
@@ -72,34 +148,36 @@ def allowed_values(key: str) -> str:
     return words.get(kind, "see configs/phase25.yaml")  # type: ignore[call-overload]
 
 
-def unparsable_line(overrides: list[str], error: Exception) -> str:
-    """The one line for overrides Hydra cannot parse, naming the one that fails."""
-    parser = OverridesParser.create()
-    for override in overrides:
+def unparsable_line(args: list[str], error: OverrideParseException) -> str:
+    """The one line for an override Hydra cannot parse: the argument its message quotes (the longest, should one
+    argument contain another)."""
+    parser, failing = OverridesParser.create(), []
+    for arg in args:
         try:
-            parser.parse_overrides([override])
+            parser.parse_overrides([arg])
         except OverrideParseException as e:
-            if "=" not in override and not override.startswith("~"):
-                return f"'{override}' is not an override; write key=value, e.g. inplace=true"
-            return (f"cannot parse '{override}': {str(e).splitlines()[0]}; quote a value with spaces or "
-                    "other characters, e.g. 'run_name=\"my run\"'")
-    return f"cannot parse the overrides: {str(error).splitlines()[0]}"
+            if arg and arg in str(error):
+                failing.append((arg, e))
+    if not failing:
+        return f"cannot parse the overrides: {str(error).splitlines()[0]}"
+    override, e = max(failing, key=lambda f: len(f[0]))
+    if "=" not in override and not override.startswith("~"):
+        return f"'{override}' is not an override; write key=value, e.g. inplace=true"
+    return (f"cannot parse '{override}': {str(e).splitlines()[0]}; quote a value with spaces or "
+            "other characters, e.g. 'run_name=\"my run\"'")
 
 
-def missing_option_line(message: str, overrides: list[str]) -> str:
-    """A config group option that does not exist (model=big): name it and list the real ones."""
-    for override in overrides:
-        group, _, option = override.partition("=")
-        group_dir = CONFIG_DIR / group
-        if group_dir.is_dir() and not (group_dir / f"{option}.yaml").exists():
-            options = ", ".join(sorted(p.stem for p in group_dir.glob("*.yaml")))
-            return f"no {group} named '{option}'; allowed: {options}"
-        if group.startswith("hydra/"):
-            return (f"no {group} named '{option}' (a Hydra plugin that is not installed?); the extras: "
-                    "pip install -e '.[joblib]' (hydra/launcher=joblib), "
-                    "'.[submitit]' (hydra/launcher=submitit_local), "
-                    "'.[optuna]' (hydra/sweeper=optuna)")
-    return f"bad config: {message.splitlines()[0]}"
+def missing_option_line(error: MissingConfigException) -> str:
+    """A config group option that does not exist (model=big): name it and list the real ones, which Hydra's
+    exception carries."""
+    group, _, option = (error.missing_cfg_file or "").rpartition("/")
+    if not group:
+        return f"bad config: {str(error).splitlines()[0]}"
+    allowed = ", ".join(error.options or []) or "none"
+    if group.startswith("hydra/"):
+        return (f"no {group} named '{option}'; allowed: {allowed}; a Hydra plugin that is not installed? "
+                f"The extras: {PLUGIN_EXTRAS}")
+    return f"no {group} named '{option}'; allowed: {allowed}"
 
 
 def arguments_or_help(argv: list[str] | None, help_text: str) -> list[str] | None:
@@ -123,89 +201,3 @@ def fail(line: str, program: str) -> None:
     """Print the one line of a user mistake and exit with the usage status."""
     print(f"{program}: error: {line}", file=sys.stderr)
     raise SystemExit(USAGE_EXIT)
-
-
-# ---- Hydra's command line: its flags pass through untouched, the overrides are checked first ----
-
-FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
-                    "--config-dir", "-cd", "--experimental-rerun", "--shell-completion", "-sc"}
-HELP_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--shell-completion", "-sc", "--info", "-i"}
-
-
-@dataclass
-class CommandLine:
-    """A Hydra app's arguments, sorted: its flags (passed to Hydra as they are) and the overrides."""
-
-    flags: list[str] = field(default_factory=list)
-    overrides: list[str] = field(default_factory=list)
-
-    @property
-    def multirun(self) -> bool:
-        return bool({"-m", "--multirun"} & set(self.flags))
-
-    @property
-    def asks_for_help(self) -> bool:
-        """--help, --info, ...: Hydra answers and runs nothing, so nothing needs checking."""
-        return any(f.split("=", 1)[0] in HELP_FLAGS for f in self.flags)
-
-
-def split_command_line(args: list[str]) -> CommandLine:
-    """Hydra's flags (with the value of those that take one) apart from the key=value overrides."""
-    line, pending = CommandLine(), False
-    for arg in args:
-        if pending:
-            line.flags.append(arg)
-            pending = False
-        elif arg.startswith("-"):
-            line.flags.append(arg)
-            pending = arg in FLAGS_WITH_VALUE
-        else:
-            line.overrides.append(arg)
-    return line
-
-
-def check_keys(overrides: list[str]) -> None:
-    """Every override names a key of the schema, a config group or Hydra's own (`+key` included): else UsageError."""
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except OverrideParseException as e:
-        raise UsageError(unparsable_line(overrides, e)) from None
-    schema = OmegaConf.structured(Phase25Config)
-    for o in parsed:
-        key = o.key_or_group
-        if key.split(".")[0].split("/")[0] == "hydra" or key in CONFIG_GROUPS:
-            continue
-        parent, _, leaf = key.rpartition(".")
-        node = OmegaConf.select(schema, parent) if parent else schema
-        if not isinstance(node, DictConfig) or leaf not in node:
-            known = ", ".join(sorted(node.keys())) if isinstance(node, DictConfig) else "none"
-            raise UsageError(f"unknown key '{key}' in '{o.input_line}'; allowed keys"
-                             f"{' in ' + parent if parent else ''}: {known}")
-
-
-def job_overrides(overrides: list[str]) -> list[list[str]]:
-    """The overrides of each job a multirun of `overrides` runs, sweeps expanded as Hydra's basic sweeper does
-    (a cartesian product, in order)."""
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    choices = [[f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] if o.is_sweep_override()
-               else [o.input_line] for o in parsed]
-    return [list(job) for job in itertools.product(*choices)]
-
-
-def swept_keys(overrides: list[str]) -> list[str]:
-    """The keys a multirun sweeps (seed for seed=range(5)), in order."""
-    return [o.get_key_element().lstrip("+") for o in OverridesParser.create().parse_overrides(overrides)
-            if o.is_sweep_override()]
-
-
-def check_command_line(line: CommandLine) -> list[DictConfig]:
-    """The config of every job the command line would run, each composed and validated; UsageError at the
-    first mistake. A sweep without -m is refused, as Hydra would."""
-    check_keys(line.overrides)
-    jobs = job_overrides(line.overrides)
-    if len(jobs) > 1 and not line.multirun:
-        sweep = next(o for o in line.overrides if o not in jobs[0])
-        raise UsageError(f"'{sweep}' is a sweep; allowed: a sweep with -m (multirun), e.g. -m {sweep}")
-    if line.multirun and any(o.split("=", 1)[0].lstrip("+") == "run_name" for o in line.overrides):
-        raise UsageError("run_name in a multirun: every job is named <experiment>-seed<k>; allowed: any other key")
-    return [load_config(job) for job in jobs]
