@@ -60,7 +60,7 @@ phase-25-hint *ARGS:
 phase-25-check *ARGS:
     @exec {{python}} -m minigpt.cli check "$@"
 
-# one forward under the graph doctor, the tape of a block, graph files: `just phase-25-graph inplace=true`
+# one forward under the graph doctor, the tape of a block, graph files: `just phase-25-graph inplace=true block=1`
 phase-25-graph *ARGS:
     exec {{python}} -m minigpt.cli graph "$@"
 
@@ -68,7 +68,7 @@ phase-25-graph *ARGS:
 phase-25-lint *ARGS:
     exec {{python}} -m minigpt.cli lint "$@"
 
-# compare the saved gradients of two runs: `just phase-25-grad-compare 25-A 25-B` (exit 0 agree, 1 differ, 2 cannot)
+# compare the saved gradients of two runs: `just phase-25-grad-compare 25-A 25-B out_dir=experiments` (exit 0 agree, 1 differ, 2 cannot)
 phase-25-grad-compare *ARGS:
     exec {{python}} -m minigpt.cli grad-compare "$@"
 

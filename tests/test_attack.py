@@ -84,7 +84,7 @@ def test_case_2_a_killed_run_is_named_killed_by_grad_compare(tmp_path, capsys):
     run.write_summary(read_summary(run.path) | {"steps_completed": 14,
                                                 "heartbeat": {"step": 14, "at": "2026-01-01T10:00:00"}})
     run.close()
-    status, _, err = grad_compare_cli(capsys, "A", "B", "--out-dir", tmp_path)
+    status, _, err = grad_compare_cli(capsys, "A", "B", f"out_dir={tmp_path}")
     assert status == 2
     assert "was killed or lost (last heartbeat at step 14" in err and "model shape is unknown" not in err
 
@@ -161,13 +161,13 @@ def test_case_9_and_10_grad_compare_checks_every_field_it_reads(tmp_path, capsys
     bad = tmp_path / "bad"
     shutil.copytree(tmp_path / "A", bad)
     (bad / file).write_text(content)
-    status, _, err = grad_compare_cli(capsys, "A", "bad", "--out-dir", tmp_path)
+    status, _, err = grad_compare_cli(capsys, "A", "bad", f"out_dir={tmp_path}")
     assert status == 2 and len(err.strip().splitlines()) == 1 and words in err, err
 
 
 def test_case_9_grad_compare_with_an_unwritable_out_dir_is_one_line(capsys):
-    status, _, err = grad_compare_cli(capsys, "A", "B", "--out-dir", "/proc")  # not writable, even for root
-    assert status == 2 and "cannot write the report under --out-dir" in err
+    status, _, err = grad_compare_cli(capsys, "A", "B", "out_dir=/proc")  # not writable, even for root
+    assert status == 2 and "cannot write the report under out_dir" in err
 
 
 def test_case_9_the_graph_command_refuses_a_text_file_that_is_not_utf8_in_one_line(tmp_path):

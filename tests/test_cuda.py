@@ -53,14 +53,14 @@ def test_step_0_gradients_on_cuda_and_on_the_cpu_agree_to_float32_rounding(tmp_p
     for device in ("cpu", "cuda"):
         done = command("minigpt.cli.train", *TINY, f"out_dir={tmp_path}", f"device={device}", f"run_name={device}")
         assert done.returncode == 0, done.stderr
-    compared = command("minigpt.cli.grad_compare", "cpu", "cuda", "--out-dir", str(tmp_path))
+    compared = command("minigpt.cli.grad_compare", "cpu", "cuda", f"out_dir={tmp_path}")
     assert compared.returncode == 0, compared.stdout
 
 
 def test_grad_compare_catches_the_silent_variant_on_cuda(tmp_path):
     for overrides in ([], ["inplace=true", "ln=unchecked"]):
         assert command("minigpt.cli.train", *TINY, f"out_dir={tmp_path}", *overrides).returncode == 0
-    assert command("minigpt.cli.grad_compare", "25-A", "25-B", "--out-dir", str(tmp_path)).returncode == 1
+    assert command("minigpt.cli.grad_compare", "25-A", "25-B", f"out_dir={tmp_path}").returncode == 1
 
 
 def test_save_on_cpu_is_no_break_on_cuda_its_pack_hook_copies_before_the_add(tmp_path):
@@ -68,7 +68,7 @@ def test_save_on_cpu_is_no_break_on_cuda_its_pack_hook_copies_before_the_add(tmp
     for name, overrides in (("control", []), ("save_on_cpu", ["inplace=true", "saved_tensors=save_on_cpu"])):
         done = command("minigpt.cli.train", *TINY, f"out_dir={tmp_path}", f"run_name={name}", *overrides)
         assert done.returncode == 0, done.stderr
-    assert command("minigpt.cli.grad_compare", "control", "save_on_cpu", "--out-dir", str(tmp_path)).returncode == 0
+    assert command("minigpt.cli.grad_compare", "control", "save_on_cpu", f"out_dir={tmp_path}").returncode == 0
 
 
 def test_explicit_attention_matches_scaled_dot_product_attention_on_cuda():

@@ -1,6 +1,8 @@
-"""just phase-25-grad-compare RUN_A RUN_B: compare the saved gradients of two runs, parameter by parameter."""
+"""just phase-25-grad-compare RUN_A RUN_B [out_dir=DIR]: compare the saved gradients of two runs, parameter by
+parameter."""
 
-import argparse
+import sys
+from dataclasses import dataclass
 
 from rich import box
 from rich.console import Console
@@ -36,7 +38,7 @@ TERMINAL_HEADERS = {"max |Δ|": "max|Δ|", "rel. error": "rel.err"}  # an 80-col
 VERDICT_STYLES = {"identical": "green", "rounding": "dim", "differs": "bold red", "missing": "bold yellow"}
 DESCRIPTION = """Compare the gradients two runs saved (grads/step_N.safetensors), parameter by parameter.
 RUN_A and RUN_B are run directories, or plain run names meaning the latest run of that name
-under --out-dir (25-A is experiments/25-A). The runs must share seed, data, model shape and a
+under out_dir (25-A is experiments/25-A). The runs must share seed, data, model shape and a
 saved step; every other config difference is listed as what the experiment varied."""
 EPILOG = f"""verdicts, per parameter and saved step:
   identical  bitwise equal
@@ -53,35 +55,56 @@ exit status, like diff:
      seed, data or model shape, no common saved step, a run that crashed before saving gradients,
      or bad arguments
 
-writes OUT_DIR/compare-<A>-vs-<B>/ (report.md, relerr.png, curves.png); an earlier one is moved aside.
+writes <out_dir>/compare-<A>-vs-<B>/ (report.md, relerr.png, curves.png); an earlier one is moved aside.
 example: {PROGRAM} 25-A 25-B"""
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse whose errors are one line and exit 2, like every other bad input here."""
+USAGE = f"""usage: {PROGRAM} RUN_A RUN_B [out_dir=DIR]
 
-    def error(self, message: str) -> None:
-        fail(f"{message}; usage: {PROGRAM} RUN_A RUN_B [--out-dir DIR] (see --help)", PROGRAM)
+{DESCRIPTION}
+
+arguments:
+  RUN_A        the reference run (the control), a path or a run name
+  RUN_B        the run to check against it, a path or a run name
+  out_dir=DIR  where plain run names are looked up and the report is written (default: experiments)
+
+{EPILOG}"""
+OPTIONS = {"out_dir": "experiments"}  # key=value, as every command of the course takes its options
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """RUN_A, RUN_B and --out-dir; a mistake is one line and exit 2."""
-    parser = OneLineParser(prog=PROGRAM, description=DESCRIPTION, epilog=EPILOG,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_a", metavar="RUN_A", help="the reference run (the control), a path or a run name")
-    parser.add_argument("run_b", metavar="RUN_B", help="the run to check against it, a path or a run name")
-    parser.add_argument("--out-dir", default="experiments",
-                        help="where plain run names are looked up and the report is written (default: experiments)")
-    return parser.parse_args(argv)
+@dataclass
+class Arguments:
+    run_a: str
+    run_b: str
+    out_dir: str
+
+
+def parse_args(argv: list[str]) -> Arguments:
+    """RUN_A, RUN_B and out_dir=DIR; a mistake is one line and exit 2."""
+    def is_option(arg: str) -> bool:  # a run may be named base-seed0-train.lr=0.1: its key is no identifier
+        return arg.split("=", 1)[0].isidentifier() and "=" in arg
+
+    runs = [a for a in argv if not is_option(a)]
+    options = dict(a.split("=", 1) for a in argv if is_option(a))
+    unknown = sorted(set(options) - set(OPTIONS)) + [a for a in runs if a.startswith("-")]
+    if unknown:
+        fail(f"unknown option '{unknown[0]}'; allowed: out_dir=DIR (see --help)", PROGRAM)
+    if len(runs) != 2:
+        fail(f"give two runs, got {len(runs)}; usage: {PROGRAM} RUN_A RUN_B [out_dir=DIR] (see --help)", PROGRAM)
+    return Arguments(*runs, out_dir=options.get("out_dir", OPTIONS["out_dir"]))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Compare, print, write the report, and exit 0 (agree), 1 (differ) or 2 (cannot compare)."""
-    args = parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    if {"-h", "--help"} & set(given):
+        print(USAGE)
+        return
+    args = parse_args(given)
     console = Console()
     problem = writable_dir_problem(args.out_dir)
     if problem:
-        fail(f"cannot write the report under --out-dir: {problem}; allowed: a writable directory", PROGRAM)
+        fail(f"cannot write the report under out_dir: {problem}; allowed: a writable directory", PROGRAM)
     try:
         runs = load_run(args.run_a, args.out_dir), load_run(args.run_b, args.out_dir)
         for run in runs:
@@ -99,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         path, moved_to = write_report(comparison, args.out_dir)
     except (RunError, OSError) as e:
-        fail(f"cannot write the report under --out-dir: {e}", PROGRAM)
+        fail(f"cannot write the report under out_dir: {e}", PROGRAM)
     if moved_to:
         console.print(f"[dim]earlier report kept at {moved_to}[/]")
     console.print(f"report: [bold]{path}[/] ({REPORT}, {RELERR_PNG}, {CURVES_PNG})")

@@ -20,17 +20,18 @@ BATCH_SIZE = 8  # a small batch: the graph's shape does not depend on B, and the
 EXPLICIT = "attention=explicit"  # the graph a learner walks: scores, softmax, weights @ v as separate nodes
 MAX_LINES = 6  # unverifiable nodes listed one by one; more are counted by reason
 VERDICT_STYLE = {"intact": "green", "broken": "bold red", "unverifiable": "bold yellow"}
-HELP = f"""usage: {PROGRAM} [--block=N] [key=value ...]
+HELP = f"""usage: {PROGRAM} [block=N] [key=value ...]
 
 Build the phase-25 mini-GPT, run one forward on a batch of {BATCH_SIZE} under the graph doctor, print the
 backward graph of block N (default 0) with its saved tensors, and write the picture of that block
 (graph.png, graph.svg: clobbered saves red, unverifiable ones yellow) and the whole graph (graph.dot,
 graph.mmd) into experiments/25-graph-A (control) or 25-graph-B (in place).
 Attention is written out ({EXPLICIT}) unless an argument says otherwise.
-Arguments are the Hydra overrides of training, e.g.
+The other arguments are the Hydra overrides of training, e.g.
   {PROGRAM}                              out of place: intact
   {PROGRAM} inplace=true                 every clobbered saved tensor, and the add_ that bumped it
   {PROGRAM} inplace=true ln=unchecked    unverifiable: the LayerNorm keeps tensors as ctx attributes
+  {PROGRAM} inplace=true block=1         the tree and picture of the second block (of two)
 Exit status: 0 intact, 1 broken or unverifiable, 2 bad input."""
 
 
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     block, overrides = parse_block(args)
     cfg = config_or_fail([EXPLICIT, *overrides], PROGRAM)
     if not 0 <= block < cfg.model.n_layer:
-        fail(f"--block={block} does not exist; allowed: 0 to model.n_layer-1={cfg.model.n_layer - 1}", PROGRAM)
+        fail(f"block={block} does not exist; allowed: 0 to model.n_layer-1={cfg.model.n_layer - 1}", PROGRAM)
     console = Console()
     torch.manual_seed(cfg.seed)
     splits = make_splits(cfg.data, cfg.seed)
@@ -74,14 +75,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def parse_block(args: list[str]) -> tuple[int, list[str]]:
-    """Take --block=N out of the arguments; the rest are Hydra overrides."""
-    blocks = [a for a in args if a.startswith("--block")]
-    rest = [a for a in args if not a.startswith("--block")]
+    """Take block=N out of the arguments; the rest are Hydra overrides."""
+    blocks = [a for a in args if a.split("=", 1)[0] == "block"]
+    rest = [a for a in args if a not in blocks]
     if not blocks:
         return 0, rest
     value = blocks[-1].partition("=")[2]
     if not value.isdigit():
-        fail(f"'{blocks[-1]}' is not a block number; write --block=N with N from 0", PROGRAM)
+        fail(f"'{blocks[-1]}' is not a block number; allowed: block=N with N from 0", PROGRAM)
     return int(value), rest
 
 
