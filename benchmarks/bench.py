@@ -201,7 +201,7 @@ def grad_compare_speed(out_dir: str) -> dict:
     for overrides in [[], ["inplace=true", "ln=unchecked"]]:
         subprocess.run(train_cli(*overrides, f"out_dir={runs}"), cwd=ROOT, check=True, capture_output=True)
     torch_import = seconds([sys.executable, "-c", "import torch"], repeats=5)
-    compare = seconds([sys.executable, "-m", "minigpt.cli.grad_compare", "25-A", "25-B", "--out-dir", str(runs)],
+    compare = seconds([sys.executable, "-m", "minigpt.cli.grad_compare", "25-A", "25-B", f"out_dir={runs}"],
                       repeats=5)
     return {"name": {"en": "grad-compare of two default runs / `import torch`",
                      "es": "grad-compare de dos ejecuciones por defecto / `import torch`"},
