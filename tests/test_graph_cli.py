@@ -76,6 +76,7 @@ def test_the_block_picture_is_written_as_png_and_svg_with_no_graphviz(tmp_path, 
 @pytest.mark.parametrize(("args", "words"), [
     (["block=5"], ["block=5", "0 to model.n_layer-1=0"]),
     (["block=x"], ["block=x", "block number"]),
+    (["--block=1"], ["'--block=1' is not an override", "block=1"]),
     (["colour=red"], ["unknown key 'colour'"]),
 ])
 def test_bad_input_gets_one_line_and_exit_status_2(tmp_path, capsys, args, words):

@@ -161,6 +161,8 @@ def unparsable_line(args: list[str], error: OverrideParseException) -> str:
     if not failing:
         return f"cannot parse the overrides: {str(error).splitlines()[0]}"
     override, e = max(failing, key=lambda f: len(f[0]))
+    if override.startswith("-") and "=" in override:  # --block=1: the options here are key=value too
+        return f"'{override}' is not an override; write key=value, e.g. {override.lstrip('-')}"
     if "=" not in override and not override.startswith("~"):
         return f"'{override}' is not an override; write key=value, e.g. inplace=true"
     return (f"cannot parse '{override}': {str(e).splitlines()[0]}; quote a value with spaces or "
