@@ -115,7 +115,7 @@ class Break:
     module: str | None = None
 
     def __str__(self) -> str:
-        where = f" in {self.module}" if self.module else f" (created at {self.source})" if self.source else ""
+        where = where_made(self.module, self.source)
         return (f"{self.node}.{self.slot} {list(self.shape)}{where}: saved at v{self.saved_version}, "
                 f"now v{self.found_version}{bumped_phrase(self.bumped_by, self.join)}")
 
@@ -132,7 +132,7 @@ class Unverifiable:
     module: str | None = None
 
     def __str__(self) -> str:
-        where = f" in {self.module}" if self.module else f" (created at {self.source})" if self.source else ""
+        where = where_made(self.module, self.source)
         after = "; changed in place by: " + ", ".join(map(str, self.changed_by)) \
             if self.changed_by else ""
         return f"{self.node}{where}: {self.reason}{after}"
@@ -184,6 +184,12 @@ class DoctorReport:
             rows += [f"| unverifiable | {cell(u.node + (' in ' + u.module if u.module else ''))} | {cell(u.reason)} | "
                      f"{cell(', '.join(map(str, u.changed_by)) or '')} |" for u in self.unverifiable]
         return "\n".join(rows)
+
+
+def where_made(module: str | None, source: str | None) -> str:
+    """" in blocks.1.ln2 (created at model.py:42)": the module by its path and the line that made the node, each
+    when known."""
+    return (f" in {module}" if module else "") + (f" (created at {source})" if source else "")
 
 
 def cell(text: str) -> str:

@@ -19,7 +19,7 @@ import torch
 from torch.autograd.graph import Node
 
 import autograd_doctor._torch_internals as internals
-from autograd_doctor._doctor import Break, Diagnosis, DoctorReport, Unverifiable, diagnose_roots
+from autograd_doctor._doctor import Break, Diagnosis, DoctorReport, Unverifiable, diagnose_roots, where_made
 from autograd_doctor._events import EventLog, InplaceEvent
 from autograd_doctor._modules import WATCH
 from autograd_doctor._saved_tensors import is_version_error
@@ -157,7 +157,7 @@ def unmatched(report: DoctorReport, message: str) -> str:
 
 
 def describe_hidden(found: Unverifiable) -> str:
-    where = f" in {found.module}" if found.module else f" (created at {found.source})" if found.source else ""
+    where = where_made(found.module, found.source)
     return f"a CopySlices node{where}: {found.reason.split('; ', 1)[0]}"
 
 
@@ -173,8 +173,9 @@ def change(event: InplaceEvent, parameter_names: dict[int, str]) -> str:
 
 
 def describe(found: Break) -> str:
-    """"input [64, 12, 64] of NativeLayerNormBackward0 in model.blocks.1.ln2, saved at v3, now v4"."""
-    where = f" in {found.module}" if found.module else f" (created at {found.source})" if found.source else ""
+    """"input [64, 12, 64] of NativeLayerNormBackward0 in model.blocks.1.ln2 (created at src/minigpt/block.py:41),
+    saved at v3, now v4"."""
+    where = where_made(found.module, found.source)
     return (f"{found.slot} {list(found.shape)} of {found.node}{where}, saved at v{found.saved_version}, "
             f"now v{found.found_version}")
 

@@ -115,14 +115,16 @@ class InplaceTracer(TorchFunctionMode):
     def __torch_function__(self, func: Callable[..., Any], types: tuple[type, ...], args: Sequence[Any] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         # The hot path: every torch call of the traced code runs through here, so it does as little as it can.
+        if is_compiling():  # dynamo traces this mode: stay out of its graph (first, so it reads nothing else here)
+            return func(*args, **(kwargs or {}))
         if kwargs is None:
             if func in READS_METADATA:
                 return func(*args)
             kwargs = {}
         if func in self.intercepted:
             return self.intercept(func, args, kwargs)
-        if (self.steps_record_themselves and STATE.in_step and not torch.is_grad_enabled()) or is_compiling():
-            return func(*args, **kwargs)  # a step's own writes: the step records itself; dynamo: stay out of its graph
+        if self.steps_record_themselves and STATE.in_step and not torch.is_grad_enabled():
+            return func(*args, **kwargs)  # a step's own writes: the step records itself
         watched = versions_of(args, kwargs)
         first_nr = next_sequence_nr()
         result = func(*args, **kwargs)
