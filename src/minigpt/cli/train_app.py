@@ -128,7 +128,8 @@ class HeldStderr:
 
     def release(self) -> None:
         """Stop holding, and write out what was held."""
-        sys.stderr.write(self.drop())
+        held = self.drop()  # first: `sys.stderr.write(self.drop())` would look up the buffer's write, then restore
+        sys.stderr.write(held)
 
 
 HELD_STDERR = HeldStderr()  # this process's stderr while Hydra reads its flags
