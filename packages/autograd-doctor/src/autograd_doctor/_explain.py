@@ -50,9 +50,7 @@ class ExplainTracer(InplaceTracer):
     intercepted = frozenset((*BACKWARD_CALLS, *GRAD_CALLS))
 
     def intercept(self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-        if torch.compiler.is_compiling():
-            return func(*args, **kwargs)
-        return self.backward(func, args, kwargs)
+        return self.backward(func, args, kwargs)  # never while compiling: __torch_function__ checks that first
 
     def backward(self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
         """Run a backward (with this tracer on, so ops a custom Function's backward or a hook runs are seen);

@@ -67,7 +67,7 @@ class CreationSites:
 
     def add(self, start: int, end: int, stack: list[tuple[str, int]] | tuple[str, int],
             module: weakref.ref[torch.nn.Module] | None = None) -> None:
-        """Note a call that created nodes start..end-1 (the tracer's hot path inlines this)."""
+        """Note a call that created nodes start..end-1."""
         self.starts.append(start)
         self.calls.append((end, stack, module))
         if self.keep is not None and len(self.starts) > 2 * self.keep:
@@ -132,10 +132,7 @@ class InplaceTracer(TorchFunctionMode):
         if sites is not None:
             end_nr = next_sequence_nr()
             if end_nr != first_nr:
-                sites.starts.append(first_nr)
-                sites.calls.append((end_nr, self.stack_of_call(), WATCH.current_ref()))
-                if sites.keep is not None and len(sites.starts) > 2 * sites.keep:
-                    sites.trim()
+                sites.add(first_nr, end_nr, self.stack_of_call(), WATCH.current_ref())
         if func == DATA_GETTER and args and args[0].requires_grad:
             self.data_aliases[id(result)] = result
         for tensor, before in watched:
