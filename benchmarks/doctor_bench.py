@@ -14,7 +14,7 @@ from torch import nn
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from torch.overrides import TorchFunctionMode
 
-from autograd_doctor import diagnose_forward, explain
+from autograd_doctor import diagnose_forward, explain, watch_optimizer_steps
 from minigpt.cli.common import load_config
 from minigpt.data import make_splits
 from minigpt.language import LANGUAGES, in_language, say
@@ -150,6 +150,7 @@ def explain_and_anomaly(name: dict[str, str], step, detail: dict[str, str], roun
     def explained():
         with explain():
             step()
+        watch_optimizer_steps().stop()  # explain() leaves the step watch on: the other steps here run without it
 
     def anomaly():
         with torch.autograd.detect_anomaly(check_nan=False):
